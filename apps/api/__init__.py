@@ -1,0 +1,1 @@
+"""The HTTP API (Django REST Framework). Nothing outside this layer may import it."""

@@ -1,0 +1,3 @@
+from apps.api.v1.routers import router
+
+urlpatterns = router.urls

@@ -1,0 +1,1 @@
+"""Shared domain and infrastructure: base models, tenants, the Django settings base."""

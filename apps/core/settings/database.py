@@ -1,0 +1,48 @@
+"""DATABASE_URL -> Django's DATABASES entry (postgres:// and sqlite:// URLs)."""
+
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+_ENGINES = {
+    "postgres": "django.db.backends.postgresql",
+    "postgresql": "django.db.backends.postgresql",
+    "sqlite": "django.db.backends.sqlite3",
+}
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+def database_from_url(url: str) -> dict:
+    """Parses `postgres://user:pass@host:5432/name?sslmode=require` or `sqlite:///path/db.sqlite3`.
+
+    Query parameters become OPTIONS (e.g. sslmode), except `conn_max_age`, Django's
+    persistent-connection setting.
+    """
+    parts = urlsplit(url)
+    engine = _ENGINES.get(parts.scheme)
+    if engine is None:
+        raise DatabaseUrlError(
+            f"DATABASE_URL scheme {parts.scheme!r} is not supported; use one of {sorted(_ENGINES)}"
+        )
+    if engine.endswith("sqlite3"):
+        # sqlite:///relative.db and sqlite:////absolute/path.db, as in dj-database-url.
+        name = unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path)
+        if not name:
+            raise DatabaseUrlError("DATABASE_URL for sqlite needs a file path: sqlite:////path/to/db.sqlite3")
+        return {"ENGINE": engine, "NAME": name}
+    options = dict(parse_qsl(parts.query))
+    config = {
+        "ENGINE": engine,
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": unquote(parts.hostname or ""),
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": int(options.pop("conn_max_age", 0)),
+    }
+    if not config["NAME"]:
+        raise DatabaseUrlError("DATABASE_URL names no database: postgres://user:pass@host:5432/<name>")
+    if options:
+        config["OPTIONS"] = options
+    return config

@@ -1,0 +1,1 @@
+"""The ai domain: models, services (writes) and selectors (reads) shared by the API and the workers."""

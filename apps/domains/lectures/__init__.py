@@ -1,0 +1,1 @@
+"""The lectures domain: models, services (writes) and selectors (reads) shared by the API and the workers."""

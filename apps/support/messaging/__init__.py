@@ -1,0 +1,1 @@
+"""Domain support for messaging: queue services and the work its worker does."""

@@ -1,0 +1,1 @@
+"""Domain support for video: queue services and the work its worker does."""

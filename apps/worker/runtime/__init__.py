@@ -1,0 +1,1 @@
+"""The SQS worker runtime shared by every sqs_main*.py."""

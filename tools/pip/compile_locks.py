@@ -1,0 +1,140 @@
+"""Regenerates the hash-pinned locks under requirements/ with uv.
+
+    tools/bazel run //requirements:update            # every lock
+    tools/bazel run //requirements:update -- --check # exit 1 if a lock is out of date (offline)
+
+First all.txt (every role plus the dev tools) is compiled into all.lock; then each role's
+file is compiled with all.lock as a constraint, so a package has one version in every lock.
+Each lock opens with an `# inputs-sha256:` line: the hash of the requirement files it was
+compiled from (following -r includes), which the offline staleness test compares.
+
+uv honours its usual environment (UV_INDEX_URL, UV_EXTRA_INDEX_URL, ...). The machine's
+pip find-links directories are passed on too, so a local wheel such as torch's CPU build
+resolves the same way for uv as for pip.
+"""
+
+import argparse
+import hashlib
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROLES = ("api", "worker-video", "worker-ai", "worker-messaging")
+ALL = "all"
+PYTHON_VERSION = "3.11"
+PLATFORM = "x86_64-manylinux_2_28"
+UPDATE_COMMAND = "tools/bazel run //requirements:update"
+HEADER_PREFIX = "# inputs-sha256: "
+
+
+def requirement_closure(path: pathlib.Path) -> list[pathlib.Path]:
+    """The file and every file it includes with -r / -c, in a stable order."""
+    seen: list[pathlib.Path] = []
+    pending = [path]
+    while pending:
+        current = pending.pop(0)
+        if current in seen:
+            continue
+        seen.append(current)
+        for line in current.read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] in ("-r", "-c", "--requirement", "--constraint"):
+                pending.append((current.parent / parts[1]).resolve())
+    return seen
+
+
+def inputs_digest(requirements_dir: pathlib.Path, name: str) -> str:
+    digest = hashlib.sha256()
+    for path in requirement_closure((requirements_dir / f"{name}.txt").resolve()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def recorded_digest(lock: pathlib.Path) -> str | None:
+    if not lock.exists():
+        return None
+    first = lock.read_text().split("\n", 1)[0]
+    return first[len(HEADER_PREFIX):] if first.startswith(HEADER_PREFIX) else None
+
+
+def stale_locks(requirements_dir: pathlib.Path) -> list[str]:
+    return [
+        f"{name}.lock"
+        for name in (ALL, *ROLES)
+        if recorded_digest(requirements_dir / f"{name}.lock") != inputs_digest(requirements_dir, name)
+    ]
+
+
+def pip_find_links() -> list[str]:
+    """find-links directories from the machine's pip configuration (may be none)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "get", "global.find-links"],
+        capture_output=True, text=True, check=False,
+    )
+    return result.stdout.split() if result.returncode == 0 else []
+
+
+def find_uv() -> str:
+    # uv comes from the lock (dev.txt) as a py_library; its wheel puts the binary in bin/.
+    for entry in sys.path:
+        candidate = pathlib.Path(entry) / "bin" / "uv"
+        if candidate.is_file():
+            return str(candidate)
+    found = shutil.which("uv")
+    if not found:
+        sys.exit("uv not found: run this through tools/bazel run //requirements:update")
+    return found
+
+
+def compile_lock(uv: str, requirements_dir: pathlib.Path, name: str, constraint: pathlib.Path | None) -> None:
+    out = requirements_dir / f"{name}.lock"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_out = pathlib.Path(tmp) / out.name
+        command = [
+            uv, "pip", "compile", f"{name}.txt",
+            "--generate-hashes", "--python-version", PYTHON_VERSION, "--python-platform", PLATFORM,
+            "--custom-compile-command", UPDATE_COMMAND, "--quiet", "-o", str(tmp_out),
+        ]
+        if constraint is not None:
+            command += ["--constraint", str(constraint)]
+        for link in pip_find_links():
+            command += ["--find-links", link]
+        subprocess.run(command, cwd=requirements_dir, check=True)
+        body = tmp_out.read_text()
+    if constraint is not None:
+        # uv names the temporary constraint path in "# via" comments; name the lock instead.
+        body = body.replace(str(constraint), "all.lock")
+    out.write_text(f"{HEADER_PREFIX}{inputs_digest(requirements_dir, name)}\n{body}")
+    print(f"wrote requirements/{out.name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requirements-dir", type=pathlib.Path, help="default: <workspace>/requirements")
+    parser.add_argument("--check", action="store_true", help="only report stale locks (no network)")
+    args = parser.parse_args(argv)
+    workspace = pathlib.Path(os.environ.get("BUILD_WORKSPACE_DIRECTORY", pathlib.Path(__file__).resolve().parents[2]))
+    requirements_dir = (args.requirements_dir or workspace / "requirements").resolve()
+    if args.check:
+        stale = stale_locks(requirements_dir)
+        for lock in stale:
+            print(f"requirements/{lock}: lock out of date, run {UPDATE_COMMAND}")
+        return 1 if stale else 0
+    uv = find_uv()
+    compile_lock(uv, requirements_dir, ALL, None)
+    with tempfile.TemporaryDirectory() as tmp:
+        # A constraint file has no hashes: uv's constraint parser takes pins only.
+        constraint = pathlib.Path(tmp) / "all-pins.txt"
+        pins = [line.rstrip(" \\") for line in (requirements_dir / f"{ALL}.lock").read_text().splitlines()
+                if line and not line[0].isspace() and not line.startswith("#")]
+        constraint.write_text("\n".join(pins) + "\n")
+        for role in ROLES:
+            compile_lock(uv, requirements_dir, role, constraint)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
