@@ -13,7 +13,7 @@ py_library(
     srcs = glob(["site/**/*.py"], allow_empty = True),
     data = glob(
         ["site/**"],
-        exclude = ["site/**/*.py", "site/**/* *", "site/**/RECORD", "site/bin/**"],
+        exclude = ["site/**/*.py", "site/**/* *", "site/**/RECORD"],
     ),
     imports = ["site"],
     deps = {deps},
