@@ -23,37 +23,23 @@ py_library(
 
 def _whl_library_impl(rctx):
     python = find_python(rctx)
-    pin = "%s==%s" % (rctx.attr.package, rctx.attr.version)
-    rctx.file("requirement.txt", " ".join([pin] + ["--hash=" + h for h in rctx.attr.hashes]) + "\n")
-    rctx.report_progress("pip install " + pin)
+    rctx.report_progress("pip install %s==%s" % (rctx.attr.package, rctx.attr.version))
     result = rctx.execute(
         [
-            python, "-m", "pip", "install",
-            "--no-deps", "--require-hashes", "--no-input", "--disable-pip-version-check",
-            "--no-warn-script-location", "--quiet",
+            python, rctx.path(rctx.attr._installer),
+            "--lock", rctx.attr.lock,
+            "--package", rctx.attr.package,
+            "--version", rctx.attr.version,
             "--target", "site",
-            "-r", "requirement.txt",
-        ],
+            "--locked", ",".join(rctx.attr.locked_packages),
+            "--resolved", ",".join(rctx.attr.resolved_deps),
+        ] + ["--hash=" + h for h in rctx.attr.hashes],
         timeout = 1800,
         environment = {"PYTHONDONTWRITEBYTECODE": "1"},
     )
     if result.return_code != 0:
-        fail("\n".join([
-            "pip could not install %s, pinned in %s." % (pin, rctx.attr.lock),
-            "If the lock was edited by hand or its hashes do not match what the index serves,",
-            "regenerate it with: tools/bazel run //requirements:update",
-            "pip said:",
-            result.stderr.strip() or result.stdout.strip(),
-        ]))
-    deps = rctx.execute(
-        [
-            python, rctx.path(rctx.attr._wheel_deps), "site", rctx.attr.package,
-            ",".join(rctx.attr.locked_packages), ",".join(rctx.attr.resolved_deps),
-        ],
-    )
-    if deps.return_code != 0:
-        fail("could not read the metadata of %s: %s" % (pin, deps.stderr))
-    labels = ["@%s_%s//:pkg" % (rctx.attr.hub, d) for d in deps.stdout.strip().split("\n") if d]
+        fail(result.stderr)
+    labels = ["@%s_%s//:pkg" % (rctx.attr.hub, d) for d in result.stdout.strip().split("\n") if d]
     rctx.file("BUILD.bazel", _BUILD.format(deps = repr(labels), visibility = repr(rctx.attr.package_visibility)))
 
 whl_library = repository_rule(
@@ -67,7 +53,7 @@ whl_library = repository_rule(
         "package_visibility": attr.string_list(default = ["//visibility:public"]),
         "resolved_deps": attr.string_list(doc = "What the lock's resolver chose for this package (its '# via' graph)."),
         "version": attr.string(mandatory = True),
-        "_wheel_deps": attr.label(default = "//tools/pip/private:wheel_deps.py"),
+        "_installer": attr.label(default = "//tools/pip/private:whl_installer.py"),
     },
     environ = ["ACADEMY_PYTHON", "PATH"],
 )
