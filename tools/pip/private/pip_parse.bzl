@@ -13,6 +13,10 @@ BUILD files then use `load("@pip//:requirements.bzl", "requirement")` and
 (`@pip_django//:pkg`), fetched only when a target needs it, so building the API never
 downloads torch.
 
+`role_locks` maps each role's lock to its name; `requirements_for(role)` then lists that
+lock's distributions (an image installs exactly those). A role lock that pins a version
+other than requirements_lock's fails here.
+
 `package_visibility` (not in rules_python) narrows who may depend on a distribution
 directly; other locked distributions may always depend on it. This is what makes
 "a worker depends on DRF" a Bazel visibility error.
@@ -43,6 +47,14 @@ def requirement(name):
     if key not in _PACKAGES:
         fail("'%s' is not in {lock}; add it to a requirements file and run tools/bazel run //requirements:update" % name)
     return "@{hub}_%s//:pkg" % key
+
+_ROLES = {roles}
+
+def requirements_for(role):
+    \"\"\"Labels of every distribution in a role's lock (for an image's pip layer).\"\"\"
+    if role not in _ROLES:
+        fail("no role lock named '%s' in pip_parse(role_locks = ...); known: %s" % (role, ", ".join(sorted(_ROLES))))
+    return ["@{hub}_%s//:pkg" % key for key in _ROLES[role]]
 
 def install_deps():
     \"\"\"Declares one repository per locked distribution.\"\"\"
@@ -77,12 +89,24 @@ def _pip_parse_impl(rctx):
         if key not in packages:
             fail("package_visibility names %s, which is not in %s" % (name, lock_label))
         visibility[key] = labels
+    roles = {}
+    for lock, role in rctx.attr.role_locks.items():
+        keys = []
+        for e in parse_lock(rctx.read(lock)):
+            key = normalize_name(e.name)
+            if key not in packages or packages[key][1] != e.version:
+                fail("%s pins %s==%s but %s has %s; regenerate the locks with tools/bazel run //requirements:update" % (
+                    lock, e.name, e.version, lock_label, packages[key][1] if key in packages else "nothing",
+                ))
+            keys.append(key)
+        roles[role] = keys
     rctx.file("BUILD.bazel", "exports_files(['requirements.bzl'])\n")
     rctx.file("requirements.bzl", _REQUIREMENTS_BZL.format(
         hub = rctx.attr.name,
         lock = lock_label,
         packages = repr(packages),
         visibility = repr(visibility),
+        roles = repr(roles),
     ))
 
 pip_parse = repository_rule(
@@ -90,5 +114,9 @@ pip_parse = repository_rule(
     attrs = {
         "package_visibility": attr.string_list_dict(),
         "requirements_lock": attr.label(mandatory = True, allow_single_file = True),
+        "role_locks": attr.label_keyed_string_dict(
+            allow_files = True,
+            doc = "Per-role locks (lock -> role name), each a subset of requirements_lock at the same versions.",
+        ),
     },
 )

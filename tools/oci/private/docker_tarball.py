@@ -1,0 +1,55 @@
+"""Writes a `docker load`-able tarball from an OCI image layout.
+
+    docker_tarball.py LAYOUT OUT.tar REPO:TAG [REPO:TAG ...]
+
+The tarball holds the OCI layout itself (index.json with the tags as ref names,
+oci-layout, blobs) plus Docker's manifest.json, so both `docker load` (any version) and
+`podman load` accept it. Entries are sorted with fixed metadata, like the layers.
+"""
+
+import json
+import pathlib
+import sys
+import tarfile
+
+MTIME = 946684800
+
+
+def add(tar: tarfile.TarFile, name: str, data: bytes | None = None, path: pathlib.Path | None = None) -> None:
+    info = tarfile.TarInfo(name)
+    info.mtime, info.uid, info.gid, info.uname, info.gname, info.mode = MTIME, 0, 0, "", "", 0o644
+    if path is not None:
+        info.size = path.stat().st_size
+        with path.open("rb") as f:
+            tar.addfile(info, f)
+    else:
+        info.size = len(data)
+        import io
+
+        tar.addfile(info, io.BytesIO(data))
+
+
+def main(layout: str, out: str, *tags: str) -> int:
+    root = pathlib.Path(layout)
+    index = json.loads((root / "index.json").read_text())
+    descriptor = index["manifests"][0]
+    manifest = json.loads((root / "blobs/sha256" / descriptor["digest"].split(":")[1]).read_text())
+    docker_manifest = [{
+        "Config": "blobs/sha256/" + manifest["config"]["digest"].split(":")[1],
+        "RepoTags": list(tags),
+        "Layers": ["blobs/sha256/" + layer["digest"].split(":")[1] for layer in manifest["layers"]],
+    }]
+    index["manifests"] = [
+        {**descriptor, "annotations": {"org.opencontainers.image.ref.name": tag}} for tag in tags
+    ] or [descriptor]
+    with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as tar:
+        for blob in sorted((root / "blobs/sha256").iterdir()):
+            add(tar, f"blobs/sha256/{blob.name}", path=blob)
+        add(tar, "index.json", json.dumps(index, sort_keys=True).encode())
+        add(tar, "manifest.json", json.dumps(docker_manifest, sort_keys=True).encode())
+        add(tar, "oci-layout", (root / "oci-layout").read_bytes())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

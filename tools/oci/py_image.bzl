@@ -1,0 +1,62 @@
+"""py_image: one py_binary as an image, in the seed's layer order, with push and load.
+
+    py_image(
+        name = "image",
+        binary = ":sqs_main",
+        module = "apps.worker.video.sqs_main",
+        base = "//tools/images:video_base",
+        role = "worker-video",
+    )
+
+Layers: the base's, then the role lock's pip distributions, then the binary's first-party
+files, so a code change rebuilds only the last layer. Makes `<name>`, and the runnable
+`push_name` and `load_name` targets (default `push` / `load`; pass others when a package holds two
+images, e.g. image_cpu_push).
+"""
+
+load("@pip//:requirements.bzl", "requirements_for")
+load("//tools/oci:defs.bzl", "oci_image", "oci_load", "oci_push")
+load("//tools/oci:layers.bzl", "py_app_layer", "py_pip_layer")
+
+def py_image(name, binary, module, base, role, repository, push_name = "push", load_name = "load", env = {}, cmd = [], exposed_ports = [], tags = [], **kwargs):
+    py_pip_layer(
+        name = name + "_pip_layer",
+        binary = binary,
+        packages = requirements_for(role),
+        lock_name = "requirements/%s.lock" % role,
+        tags = tags,
+    )
+    py_app_layer(
+        name = name + "_app_layer",
+        binary = binary,
+        tags = tags,
+    )
+    oci_image(
+        name = name,
+        base = base,
+        tars = [
+            name + "_pip_layer",
+            name + "_app_layer",
+        ],
+        entrypoint = ["/usr/bin/python3.11", "-m", module],
+        cmd = cmd,
+        env = dict({"PYTHONPATH": "/app:/opt/academy/site-packages", "PYTHONUNBUFFERED": "1"}, **env),
+        exposed_ports = exposed_ports,
+        workdir = "/app",
+        labels = {"org.opencontainers.image.title": repository.split("/")[-1]},
+        tags = tags,
+        **kwargs
+    )
+    oci_push(
+        name = push_name,
+        image = name,
+        repository = repository,
+        remote_tags = ["latest"],
+        tags = tags,
+    )
+    oci_load(
+        name = load_name,
+        image = name,
+        repo_tags = [repository + ":latest"],
+        tags = tags,
+    )
