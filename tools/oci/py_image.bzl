@@ -9,7 +9,8 @@
     )
 
 Layers: the base's, then the role lock's pip distributions, then the binary's first-party
-files, so a code change rebuilds only the last layer. Makes `<name>`, and the runnable
+files, so a code change rebuilds only the last layer. `<name>_test` checks the built image
+(see tools/oci/testing/image_test.py); `kind = "api"` expects the API packages instead. Makes `<name>`, and the runnable
 `push_name` and `load_name` targets (default `push` / `load`; pass others when a package holds two
 images, e.g. image_cpu_push).
 """
@@ -17,8 +18,9 @@ images, e.g. image_cpu_push).
 load("@pip//:requirements.bzl", "requirements_for")
 load("//tools/oci:defs.bzl", "oci_image", "oci_load", "oci_push")
 load("//tools/oci:layers.bzl", "py_app_layer", "py_pip_layer")
+load("//tools/pytest:defs.bzl", "py_pytest_test")
 
-def py_image(name, binary, module, base, role, repository, push_name = "push", load_name = "load", env = {}, cmd = [], exposed_ports = [], tags = [], **kwargs):
+def py_image(name, binary, module, base, role, repository, push_name = "push", load_name = "load", kind = "worker", env = {}, cmd = [], exposed_ports = [], tags = [], **kwargs):
     py_pip_layer(
         name = name + "_pip_layer",
         binary = binary,
@@ -59,4 +61,31 @@ def py_image(name, binary, module, base, role, repository, push_name = "push", l
         image = name,
         repo_tags = [repository + ":latest"],
         tags = tags,
+    )
+
+    # Inside the image's filesystem: the runtime dependency check, the entry point's own
+    # configuration check as the image's user, and a real push to a local registry.
+    py_pytest_test(
+        name = name + "_test",
+        size = "large",
+        srcs = ["//tools/oci/testing:image_test.py"],
+        data = [
+            name,
+            push_name,
+            "//tools/checks:check_worker_deps.sh",
+            "//tools/oci/private:unpack_image.py",
+        ],
+        env = {
+            "IMAGE_FILES": "$(rootpaths %s)" % name,
+            "IMAGE_KIND": kind,
+            "IMAGE_PUSH": "$(rootpath %s)" % push_name,
+            "IMAGE_REPOSITORY": repository,
+        },
+        # chroot into the unpacked image needs the host's root, outside Bazel's sandbox.
+        tags = tags + ["no-sandbox"],
+        deps = [
+            "//tools/testing",
+            "@pip_boto3//:pkg",
+            "@pip_moto//:pkg",
+        ],
     )

@@ -1,0 +1,123 @@
+"""Checks one built image from the outside and from inside its own filesystem.
+
+Every py_image gets a `<name>_test` running this file with IMAGE_FILES (the layout
+directory and its .digest), IMAGE_PUSH (the push runner), IMAGE_KIND (`worker` or `api`)
+and IMAGE_REPOSITORY.
+Runs as root: the image's filesystem is entered with chroot, as the image's own user.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+import boto3
+import pytest
+
+from tools.testing.registry import registry
+from tools.testing.sqs_server import start_sqs_server
+
+_FILES = os.environ["IMAGE_FILES"].split()
+LAYOUT = pathlib.Path(next(f for f in _FILES if not f.endswith(".digest")))
+DIGEST = pathlib.Path(next(f for f in _FILES if f.endswith(".digest"))).read_text().strip()
+KIND = os.environ["IMAGE_KIND"]
+REPOSITORY = os.environ["IMAGE_REPOSITORY"]
+HERE = pathlib.Path(__file__).resolve().parent
+UNPACK = HERE.parent / "private" / "unpack_image.py"
+CHECK_DEPS = HERE.parents[1] / "checks" / "check_worker_deps.sh"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="entering an image's filesystem needs root (chroot)")
+
+
+@pytest.fixture(scope="module")
+def rootfs():
+    with tempfile.TemporaryDirectory() as tmp:
+        root = pathlib.Path(tmp) / "fs"
+        config = pathlib.Path(tmp) / "config.json"
+        subprocess.run([sys.executable, str(UNPACK), str(LAYOUT), str(root), "--config-out", str(config)], check=True)
+        yield root, json.loads(config.read_text())
+
+
+def run_in_image(root, config, args, extra_env, timeout=120, entrypoint=None):
+    """The image's entrypoint + args, as its user, with its Env plus extra_env."""
+    env = dict(item.split("=", 1) for item in config["Env"])
+    env.update(extra_env)
+    uid, _, gid = config["User"].partition(":")
+    entrypoint = entrypoint or config["Entrypoint"]
+    command = ["/usr/sbin/chroot", f"--userspec={uid}:{gid or uid}", str(root), *entrypoint, *args]
+    return subprocess.run(command, env=env, cwd="/", capture_output=True, text=True, timeout=timeout, check=False)
+
+
+MIGRATE = """
+import os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.worker.settings")
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+"""
+
+
+def create_queues(sqs):
+    client = boto3.client("sqs", endpoint_url=sqs.endpoint_url, region_name=sqs.region,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    for name in ("academy-video", "academy-ai-cpu", "academy-ai-gpu", "academy-messaging"):
+        dlq = client.create_queue(QueueName=name + "-dlq")["QueueUrl"]
+        arn = client.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        redrive = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": "5"})
+        client.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive})
+
+
+def test_config_is_non_root_python_without_a_shell(rootfs):
+    root, config = rootfs
+    assert config["User"] == "65532:65532"
+    assert config["Entrypoint"][0] == "/usr/bin/python3.11"
+    assert "LANG=C.UTF-8" in config["Env"]
+    assert not (root / "bin" / "sh").exists() and not (root / "usr" / "bin" / "sh").exists()
+    assert (root / "etc" / "ssl" / "certs" / "ca-certificates.crt").stat().st_size > 100_000
+    assert (root / "usr" / "share" / "zoneinfo" / "Asia" / "Seoul").exists()
+
+
+def test_runtime_dependency_check(rootfs):
+    args = [str(CHECK_DEPS)] + (["--expect"] if KIND == "api" else []) + [str(LAYOUT)]
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_entry_point_checks_its_configuration(rootfs):
+    root, config = rootfs
+    if KIND == "api":
+        result = run_in_image(root, config, ["--check-config"], {"DJANGO_SECRET_KEY": "image-test", "ACADEMY_DATA_DIR": "/tmp"})
+        assert result.returncode == 0, result.stdout + result.stderr
+        return
+    server, sqs = start_sqs_server()
+    try:
+        env = {**sqs.env(), "ACADEMY_DATA_DIR": "/tmp"}
+        missing = run_in_image(root, config, ["--check"], env)
+        assert missing.returncode == 1, missing.stdout + missing.stderr
+        # The schema, migrated by the image's own Django, and queues with their dead-letter queues.
+        migrated = run_in_image(root, config, ["-c", MIGRATE], env, entrypoint=["/usr/bin/python3.11"])
+        assert migrated.returncode == 0, migrated.stderr
+        create_queues(sqs)
+        ok = run_in_image(root, config, ["--check"], env)
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+    finally:
+        server.stop()
+
+
+def test_push_to_a_registry_keeps_the_digest(tmp_path):
+    push = pathlib.Path(os.environ["IMAGE_PUSH"])
+    with registry(tmp_path) as host:
+        repository = f"{host}/{REPOSITORY}"
+        result = subprocess.run([str(push), "--repository", repository, "--tag", "test", "--insecure"],
+                                capture_output=True, text=True, check=False, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        request = urllib.request.Request(
+            f"http://{host}/v2/{REPOSITORY}/manifests/test",
+            method="HEAD",
+            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+        )
+        with urllib.request.urlopen(request) as response:
+            assert response.headers["Docker-Content-Digest"] == DIGEST
