@@ -1,0 +1,3 @@
+"""A one-line program; app_b differs from it in one line."""
+
+print("version b")
