@@ -10,21 +10,24 @@
 
 Layers: the base's, then the role lock's pip distributions, then the binary's first-party
 files, so a code change rebuilds only the last layer. `<name>_test` checks the built image
-(see tools/oci/testing/image_test.py); `kind = "api"` expects the API packages instead. Makes `<name>`, and the runnable
+(see tools/oci/testing/image_test.py); `kind = "api"` expects the API packages instead.
+`pip_hub = "pip_gpu"` takes the role's distributions from the GPU lock's hub (CUDA torch). Makes `<name>`, and the runnable
 `push_name` and `load_name` targets (default `push` / `load`; pass others when a package holds two
 images, e.g. image_cpu_push).
 """
 
 load("@pip//:requirements.bzl", "requirements_for")
+load("@pip_gpu//:requirements.bzl", gpu_requirements_for = "requirements_for")
 load("//tools/oci:defs.bzl", "oci_image", "oci_load", "oci_push")
 load("//tools/oci:layers.bzl", "py_app_layer", "py_pip_layer")
 load("//tools/pytest:defs.bzl", "py_pytest_test")
 
-def py_image(name, binary, module, base, role, repository, push_name = "push", load_name = "load", kind = "worker", env = {}, cmd = [], exposed_ports = [], tags = [], **kwargs):
+def py_image(name, binary, module, base, role, repository, push_name = "push", load_name = "load", kind = "worker", pip_hub = "pip", env = {}, cmd = [], exposed_ports = [], tags = [], **kwargs):
     py_pip_layer(
         name = name + "_pip_layer",
         binary = binary,
-        packages = requirements_for(role),
+        packages = gpu_requirements_for(role) if pip_hub == "pip_gpu" else requirements_for(role),
+        packages_hub = pip_hub,
         lock_name = "requirements/%s.lock" % role,
         tags = tags,
     )

@@ -22,7 +22,12 @@ import subprocess
 import sys
 import tempfile
 
-ROLES = ("api", "worker-video", "worker-ai", "worker-messaging")
+ROLES = ("api", "worker-video", "worker-ai", "worker-messaging", "worker-ai-gpu")
+# Roles whose lock may differ from all.lock for these packages (and what they pull in):
+# the GPU role takes PyTorch's CUDA build instead of the CPU one.
+UNCONSTRAINED = {"worker-ai-gpu": ("torch",)}
+# Roles resolved against the index alone: the local find-links wheel is torch's CPU build.
+INDEX_ONLY = ("worker-ai-gpu",)
 ALL = "all"
 PYTHON_VERSION = "3.11"
 PLATFORM = "x86_64-manylinux_2_28"
@@ -100,8 +105,9 @@ def compile_lock(uv: str, requirements_dir: pathlib.Path, name: str, constraint:
         ]
         if constraint is not None:
             command += ["--constraint", str(constraint)]
-        for link in pip_find_links():
-            command += ["--find-links", link]
+        if name not in INDEX_ONLY:
+            for link in pip_find_links():
+                command += ["--find-links", link]
         subprocess.run(command, cwd=requirements_dir, check=True)
         body = tmp_out.read_text()
     if constraint is not None:
@@ -130,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         constraint = pathlib.Path(tmp) / "all-pins.txt"
         pins = [line.rstrip(" \\") for line in (requirements_dir / f"{ALL}.lock").read_text().splitlines()
                 if line and not line[0].isspace() and not line.startswith("#")]
-        constraint.write_text("\n".join(pins) + "\n")
         for role in ROLES:
+            free = UNCONSTRAINED.get(role, ())
+            constraint.write_text("\n".join(p for p in pins if p.split("==")[0] not in free) + "\n")
             compile_lock(uv, requirements_dir, role, constraint)
     return 0
 

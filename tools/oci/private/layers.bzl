@@ -89,7 +89,7 @@ def _py_pip_layer_impl(ctx):
     entries = []
     for target in ctx.attr.packages:
         repo = target.label.workspace_name
-        allowed[repo] = True
+        allowed[repo[len(ctx.attr.packages_hub) + 1:]] = True
         for f in target[DefaultInfo].default_runfiles.files.to_list():
             if _repo_of(f) != repo:
                 continue
@@ -100,12 +100,12 @@ def _py_pip_layer_impl(ctx):
     for f in ctx.attr.binary[DefaultInfo].default_runfiles.files.to_list():
         repo = _repo_of(f)
         if repo and repo.startswith(ctx.attr.hub + "_"):
-            needed[repo] = True
+            needed[repo[len(ctx.attr.hub) + 1:]] = True
     missing = sorted([r for r in needed if r not in allowed])
     if missing:
         fail("%s needs %s, which %s does not lock: add them to the role's requirements file and run tools/bazel run //requirements:update" % (
             ctx.attr.binary.label,
-            ", ".join([m[len(ctx.attr.hub) + 1:] for m in missing]),
+            ", ".join(missing),
             ctx.attr.lock_name,
         ))
     return [DefaultInfo(files = depset([_files_layer_tar(ctx, entries)]))]
@@ -114,7 +114,8 @@ py_pip_layer = rule(
     implementation = _py_pip_layer_impl,
     attrs = {
         "binary": attr.label(mandatory = True, doc = "The py_binary whose closure must be covered by `packages`."),
-        "hub": attr.string(default = "pip"),
+        "hub": attr.string(default = "pip", doc = "The pip hub the binary's dependencies come from."),
+        "packages_hub": attr.string(default = "pip", doc = "The pip hub `packages` come from."),
         "lock_name": attr.string(doc = "For messages: the lock `packages` came from."),
         "packages": attr.label_list(doc = "Every distribution of the role's lock (`requirements_for(role)`)."),
         "_builder": _BUILDER,
