@@ -98,36 +98,54 @@ class _Module:
         self.imports: list[_Module] = []
 
 
-def _plan(n_modules: int, rng: random.Random) -> tuple[list[_Module], set[str]]:
-    """Lay out module names/paths; return the leaf modules and every package dir."""
+def _layout(leaves: int) -> tuple[list[_Module], set[str]]:
+    """*leaves* modules spread over the layers by share; the packages that hold them."""
     modules: list[_Module] = []
     packages: set[str] = {"apps"}
-    for layer, share in LAYERS:
-        count = max(1, int(n_modules * share))
-        group_names = WORKER_APPS if layer == "worker" else None
+    counts = [max(1, int(leaves * share)) for _, share in LAYERS]
+    counts[-1] = max(1, leaves - sum(counts[:-1]))
+    for (layer, _), count in zip(LAYERS, counts):
         made = 0
         group = 0
         while made < count:
-            gname = group_names[group % len(group_names)] if group_names else f"pkg_{group:03d}"
-            if group_names and group >= len(group_names):
-                gname = f"{gname}_{group // len(group_names)}"
+            if layer == "worker":
+                gname = WORKER_APPS[group % len(WORKER_APPS)]
+                if group >= len(WORKER_APPS):
+                    gname = f"{gname}_{group // len(WORKER_APPS)}"
+            else:
+                gname = f"pkg_{group:03d}"
             for p in range(PACKAGES_PER_GROUP):
+                if made >= count:
+                    break
                 pkg = f"apps/{layer}/{gname}/sub_{p:02d}"
                 packages.update({f"apps/{layer}", f"apps/{layer}/{gname}", pkg})
-                for m in range(MODULES_PER_PACKAGE):
-                    if made >= count:
-                        break
+                for m in range(min(MODULES_PER_PACKAGE, count - made)):
                     stem = "sqs_main" if layer == "worker" and m == 0 else f"mod_{m:02d}"
                     name = f"{pkg}/{stem}".replace("/", ".")
                     modules.append(_Module(name, f"{pkg}/{stem}.py", len(modules), layer))
                     made += 1
-                if made >= count:
-                    break
             group += 1
-    # Every package __init__ counts as a module: shrink to the requested total.
-    while len(modules) + len(packages) > n_modules and len(modules) > 1:
-        modules.pop()
-    packages = {p for p in packages if any(m.path.startswith(p + "/") for m in modules)} | {"apps"}
+    return modules, packages
+
+
+def _plan(n_modules: int) -> tuple[list[_Module], set[str]]:
+    """A layout whose modules plus package __init__ files come to *n_modules* (or just under)."""
+    leaves = n_modules
+    best = None
+    for _ in range(30):
+        modules, packages = _layout(max(len(LAYERS), leaves))
+        total = len(modules) + len(packages)
+        if total <= n_modules and (best is None or total > len(best[0]) + len(best[1])):
+            best = (modules, packages)
+        if total == n_modules:
+            return best
+        leaves -= total - n_modules
+    modules, packages = best
+    # Top up with extra modules in the last package: each adds exactly one module.
+    pkg = modules[-1].path.rpartition("/")[0]
+    for i in range(n_modules - len(modules) - len(packages)):
+        name = f"{pkg}/extra_{i:03d}".replace("/", ".")
+        modules.append(_Module(name, f"{pkg}/extra_{i:03d}.py", len(modules), modules[-1].layer))
     return modules, packages
 
 
@@ -158,20 +176,16 @@ def _import_line(target: _Module, rng: random.Random, k: int) -> str:
     return f"from {target.name} import (\n    helper as helper_{k},\n    Thing as Thing_{k},  # re-exported\n)"
 
 
-def _render(m: _Module, rng: random.Random) -> str:
+def _render(m: _Module, rng: random.Random, mentions: float) -> str:
     stem = m.name.rpartition(".")[2]
-    lines = [
-        f'"""{stem}: generated module of the {m.layer} layer.',
-        "",
-        "Only a docstring mentions the API layer, for instance::",
-        "",
-        "    from apps.api.v1 import views",
-        "    import rest_framework",
-        '"""',
-        "",
-        "from __future__ import annotations",
-        "",
-    ]
+    mention = rng.random() < mentions
+    lines = [f'"""{stem}: generated module of the {m.layer} layer.', ""]
+    if mention:  # import statements in a docstring: text, not imports
+        lines += ["Only a docstring mentions the API layer, for instance::", "",
+                  "    from apps.api.v1 import views", "    import rest_framework"]
+    else:
+        lines += ["Helpers and value objects; see the package docstring for the overview."]
+    lines += ['"""', "", "from __future__ import annotations", ""]
     lines += sorted(rng.sample(STDLIB_IMPORTS, 4))
     if rng.random() < 0.3:
         lines.append(rng.choice(THIRD_PARTY_IMPORTS))
@@ -190,7 +204,7 @@ def _render(m: _Module, rng: random.Random) -> str:
     lines += [
         "",
         "logger = logging.getLogger(__name__)",
-        f'TEMPLATE = "import {stem} from somewhere; not code"',
+        f'TEMPLATE = "import {stem} from somewhere; not code"' if mention else f'TEMPLATE = "{stem}: %s"',
         "",
         "",
         "@dataclass",
@@ -201,7 +215,8 @@ def _render(m: _Module, rng: random.Random) -> str:
         "    size: int = 0",
         "",
         "    def describe(self) -> str:",
-        "        # from apps.api import urls  <- a comment, not an import",
+        "        # from apps.api import urls  <- a comment, not an import" if mention
+        else "        # name and size, for logs",
         '        return f"{self.name}:{self.size}"',
         "",
         "",
@@ -247,119 +262,169 @@ API_FILES = {
 }
 
 
-def generate_tree(root: Path, n_modules: int, seed: int = 7) -> int:
-    """Write the synthetic tree under *root*; return the number of .py files written."""
+def generate_tree(root: Path, n_modules: int, seed: int = 7, mentions: float = 0.1) -> int:
+    """Write the synthetic tree under *root*; return the number of .py files written.
+
+    *mentions* is the share of modules whose docstring and comments quote import
+    statements (text the checker must not mistake for imports).
+    """
     rng = random.Random(seed)
-    modules, packages = _plan(n_modules - len(API_FILES), rng)
+    modules, packages = _plan(n_modules - len(API_FILES))
     _wire(modules, rng)
     for pkg in sorted(packages):
         (root / pkg).mkdir(parents=True, exist_ok=True)
         (root / pkg / "__init__.py").write_text(_init_source(pkg))
     for m in modules:
-        (root / m.path).write_text(_render(m, rng))
+        (root / m.path).write_text(_render(m, rng, mentions))
     for path, text in API_FILES.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
     return len(packages) + len(modules) + len(API_FILES)
 
 
-def _time(fn, repeat: int) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return times
+def _stats(times: list[float]) -> tuple[float, float]:
+    return min(times), statistics.median(times)
 
 
-def _time_ours(root: Path, repeat: int) -> tuple[list[float], int, int]:
+def _time_ours(root: Path, repeat: int) -> tuple[list[float], object]:
+    """In-process calls of the checker, as the CLI makes them (tree listing included)."""
     from tools.checks.forbidden_imports import fs
     from tools.checks.forbidden_imports.checker import check
 
-    outcome = {}
+    times = []
+    result = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = check(fs.load_tree(root), fs.load_allowlist(root))
+        times.append(time.perf_counter() - t0)
+    return times, result
 
-    def run() -> None:
-        outcome["result"] = check(fs.load_tree(root), fs.load_allowlist(root))
 
-    times = _time(run, repeat)
-    result = outcome["result"]
-    return times, result.modules_scanned, len(result.violations)
-
-
-def _time_import_linter(root: Path, repeat: int) -> list[float] | None:
-    """Run lint-imports in a child process per run (no cache); None if unavailable."""
-    python = os.environ.get("IMPORTLINTER_PYTHON", sys.executable)
-    probe = subprocess.run([python, "-c", "import importlinter"], capture_output=True)
-    if probe.returncode != 0:
-        return None
-    (root / ".importlinter").write_text(ILINT_CONFIG)
-    code = (
-        "import sys, time\n"
-        "sys.path.insert(0, '.')\n"
-        "from importlinter.cli import lint_imports\n"
-        "t0 = time.perf_counter()\n"
-        "rc = lint_imports(config_filename='.importlinter', no_cache=True, no_logo=True)\n"
-        "print('ELAPSED', time.perf_counter() - t0, rc, file=sys.stderr)\n"
-    )
+def _time_ours_cli(root: Path, repeat: int) -> list[float]:
+    """Wall time of the command line, interpreter start-up included."""
+    script = _REPO_ROOT / "tools/checks/check_worker_forbidden_imports.py"
     times = []
     for _ in range(repeat):
-        proc = subprocess.run(
-            [python, "-c", code], cwd=root, capture_output=True, text=True,
-            env={**os.environ, "PYTHONPATH": str(root)},
-        )
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(script), "--root", str(root)], capture_output=True, text=True)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode not in (0, 1):
+            sys.stderr.write(proc.stderr)
+            raise SystemExit("the checker failed")
+    return times
+
+
+def _import_linter_available(python: str) -> bool:
+    probe = subprocess.run([python, "-c", "import importlinter"], capture_output=True)
+    return probe.returncode == 0
+
+
+_ILINT_IN_PROCESS = (
+    "import sys, time\n"
+    "sys.path.insert(0, '.')\n"
+    "from importlinter.cli import lint_imports\n"
+    "t0 = time.perf_counter()\n"
+    "rc = lint_imports(config_filename='.importlinter', no_cache=True, no_logo=True)\n"
+    "print('ELAPSED', time.perf_counter() - t0, rc, file=sys.stderr)\n"
+)
+
+
+def _time_import_linter(root: Path, repeat: int, python: str) -> tuple[list[float], list[float], int]:
+    """import-linter on the same tree, no cache: (in-process seconds, CLI wall seconds, exit code).
+
+    Each run is a fresh interpreter; the in-process figure is timed around
+    ``lint_imports()`` only, like ours; the CLI figure includes start-up.
+    """
+    (root / ".importlinter").write_text(ILINT_CONFIG)
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    inner, wall = [], []
+    rc = None
+    for _ in range(repeat):
+        proc = subprocess.run([python, "-c", _ILINT_IN_PROCESS], cwd=root, capture_output=True, text=True, env=env)
         elapsed = [ln for ln in proc.stderr.splitlines() if ln.startswith("ELAPSED")]
         if not elapsed:
             sys.stderr.write(proc.stdout + proc.stderr)
             raise SystemExit("import-linter run failed")
         _, seconds, rc = elapsed[-1].split()
-        if rc != "0":
-            sys.stderr.write(proc.stdout)
-            raise SystemExit(f"import-linter reported a broken contract (rc={rc})")
-        times.append(float(seconds))
-    return times
+        inner.append(float(seconds))
+        lint_imports = str(Path(python).with_name("lint-imports"))
+        command = [lint_imports] if Path(lint_imports).exists() else [python, "-m", "importlinter.cli"]
+        t0 = time.perf_counter()
+        subprocess.run([*command, "--no-cache"], cwd=root, capture_output=True, text=True, env=env)
+        wall.append(time.perf_counter() - t0)
+    return inner, wall, int(rc)
+
+
+def _inject_violation(root: Path) -> str:
+    """Make the deepest shared module import the API; return the module changed."""
+    target = sorted((root / "apps/shared").rglob("mod_*.py"))[-1]
+    with target.open("a") as fh:
+        fh.write("\n\ndef late():\n    from apps.api.v1 import urls\n    return urls\n")
+    return target.relative_to(root).as_posix()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modules", type=int, default=20000, help="modules to generate (default 20000)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per tool (default 5)")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    parser.add_argument("--seed", type=int, default=7, help="random seed of the generated tree (default 7)")
+    parser.add_argument("--mentions", type=float, default=0.1,
+                        help="share of modules whose docstrings/comments quote import statements (default 0.1)")
+    parser.add_argument("--with-violation", action="store_true",
+                        help="add one forbidden in-function import deep in the tree (both tools must report it)")
+    parser.add_argument("--keep", metavar="DIR", help="generate into DIR (must be empty or absent) and keep it")
+    parser.add_argument("--importlinter-python", metavar="PYTHON", default=sys.executable,
+                        help="interpreter that has import-linter installed (default: this one)")
     parser.add_argument("--skip-import-linter", action="store_true")
     args = parser.parse_args(argv)
     if args.modules < 50:
         parser.error("--modules must be at least 50")
 
-    print(f"machine: {platform.platform()}, python {platform.python_version()}, "
-          f"os.cpu_count()={os.cpu_count()}")
+    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+          f"python {platform.python_version()}, os.cpu_count()={os.cpu_count()}, "
+          f"load average {os.getloadavg()[0]:.2f}")
     tmp = None
     if args.keep:
         root = Path(args.keep)
         root.mkdir(parents=True, exist_ok=True)
+        if any(root.iterdir()):
+            parser.error(f"--keep {root}: directory is not empty")
     else:
         tmp = tempfile.mkdtemp(prefix="forbidden-imports-bench-")
         root = Path(tmp)
     try:
         t0 = time.perf_counter()
-        files = generate_tree(root, args.modules, args.seed)
+        files = generate_tree(root, args.modules, args.seed, args.mentions)
         print(f"generated {files} modules under {root} in {time.perf_counter() - t0:.1f}s")
+        if args.with_violation:
+            print(f"injected a forbidden import into {_inject_violation(root)}")
 
-        ours, scanned, violations = _time_ours(root, args.repeat)
-        print(f"checker: {scanned} modules reachable from apps/worker, {violations} violation(s)")
-        rows = [("check_worker_forbidden_imports (in-process)", ours)]
-        if not args.skip_import_linter:
-            theirs = _time_import_linter(root, args.repeat)
-            if theirs is None:
-                print("import-linter: not importable (set IMPORTLINTER_PYTHON to a python that has it)")
-            else:
-                rows.append(("import-linter lint_imports (no cache)", theirs))
+        rows = []
+        ours, result = _time_ours(root, args.repeat)
+        print(f"checker: {result.modules_scanned} modules reachable from apps/worker, "
+              f"{len(result.violations)} violation(s)")
+        for v in result.violations[:3]:
+            print("  " + " -> ".join(f"{h.path or h.module}" + (f":{h.line}" if h.line else "") for h in v.chain))
+        rows.append(("ours: check(), in-process", ours))
+        rows.append(("ours: CLI wall (interpreter start-up included)", _time_ours_cli(root, args.repeat)))
+
+        if args.skip_import_linter:
+            pass
+        elif not _import_linter_available(args.importlinter_python):
+            print(f"import-linter: not importable by {args.importlinter_python} (see --importlinter-python)")
+        else:
+            inner, wall, rc = _time_import_linter(root, args.repeat, args.importlinter_python)
+            print(f"import-linter: exit {rc} ({'contract broken' if rc else 'contract kept'})")
+            rows.append(("import-linter lint_imports(), in-process, no cache", inner))
+            rows.append(("import-linter lint-imports CLI wall, no cache", wall))
 
         base = min(ours)
         print()
-        print(f"{'tool':<46} {'best s':>8} {'median s':>9} {'best ratio':>11}")
+        print(f"{'':<52} {'best s':>8} {'median s':>9} {'best / ours':>12}")
         for label, times in rows:
-            print(f"{label:<46} {min(times):>8.3f} {statistics.median(times):>9.3f} "
-                  f"{min(times) / base:>10.1f}x")
+            best, median = _stats(times)
+            print(f"{label:<52} {best:>8.3f} {median:>9.3f} {best / base:>11.1f}x")
+        print(f"(best and median of {args.repeat} runs; ratios against ours: check(), in-process)")
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -22,7 +22,7 @@ load("//tools/oci:defs.bzl", "oci_image", "oci_load", "oci_push")
 load("//tools/oci:layers.bzl", "py_app_layer", "py_pip_layer")
 load("//tools/pytest:defs.bzl", "py_pytest_test")
 
-def py_image(name, binary, module, base, role, repository, push_name = "push", load_name = "load", kind = "worker", pip_hub = "pip", env = {}, cmd = [], exposed_ports = [], tags = [], **kwargs):
+def py_image(name, binary, module, base, role, repository, push_name = "push", load_name = "load", kind = "worker", pip_hub = "pip", remote_tags = ["latest"], env = {}, cmd = [], exposed_ports = [], tags = [], **kwargs):
     py_pip_layer(
         name = name + "_pip_layer",
         binary = binary,
@@ -56,7 +56,7 @@ def py_image(name, binary, module, base, role, repository, push_name = "push", l
         name = push_name,
         image = name,
         repository = repository,
-        remote_tags = ["latest"],
+        remote_tags = remote_tags,
         tags = tags,
     )
     oci_load(

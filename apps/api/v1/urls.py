@@ -1,3 +1,9 @@
-from apps.api.v1.routers import router
+from django.urls import path
 
-urlpatterns = router.urls
+from apps.api.v1.routers import router
+from apps.api.v1.tenants.views import CurrentTenantView
+
+urlpatterns = [
+    path("tenant/", CurrentTenantView.as_view(), name="current-tenant"),
+    *router.urls,
+]

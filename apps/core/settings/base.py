@@ -40,3 +40,54 @@ USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Seoul")
 LANGUAGE_CODE = "ko-kr"
 USE_I18N = True
+
+# --- Queues and the SQS worker runtime -------------------------------------------------
+# Every value below comes from the environment, so one image runs against AWS, a local
+# SQS-compatible server, or a test's throwaway server.
+
+# Where boto3 sends SQS calls: unset means AWS itself; http://127.0.0.1:4566 (or any
+# SQS-compatible server) stands in locally. Credentials come from boto3's usual chain
+# (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, the ECS task or EC2 instance role).
+AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL") or None
+# The AWS region of the queues (AWS_DEFAULT_REGION is honoured too, as boto3 does).
+AWS_REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-northeast-2"
+
+# Queue names by role; each has a dead-letter queue named "<name>-dlq".
+SQS_QUEUES = {
+    "video": os.environ.get("SQS_VIDEO_QUEUE", "academy-video"),
+    "ai-cpu": os.environ.get("SQS_AI_CPU_QUEUE", "academy-ai-cpu"),
+    "ai-gpu": os.environ.get("SQS_AI_GPU_QUEUE", "academy-ai-gpu"),
+    "messaging": os.environ.get("SQS_MESSAGING_QUEUE", "academy-messaging"),
+}
+# Receives before the queue's redrive policy moves a message to its DLQ (set by
+# tools/aws/create_queues.py; the worker reads the live value from the queue).
+SQS_MAX_RECEIVE_COUNT = int(os.environ.get("SQS_MAX_RECEIVE_COUNT", "5"))
+# The queues' visibility timeout in seconds, set when a queue is created. The worker's
+# heartbeat renews it (and the job's claim lease) every third of it while a job runs.
+SQS_VISIBILITY_TIMEOUT = int(os.environ.get("SQS_VISIBILITY_TIMEOUT", "60"))
+# Long-polling wait of each ReceiveMessage call (0..20 seconds).
+SQS_WAIT_TIME_SECONDS = int(os.environ.get("SQS_WAIT_TIME_SECONDS", "20"))
+# A failed job is retried after base * 2**(receives - 1) seconds, at most the maximum.
+SQS_RETRY_BACKOFF_BASE_SECONDS = int(os.environ.get("SQS_RETRY_BACKOFF_BASE_SECONDS", "10"))
+SQS_RETRY_BACKOFF_MAX_SECONDS = int(os.environ.get("SQS_RETRY_BACKOFF_MAX_SECONDS", "900"))
+# While SQS cannot be reached, the worker waits between attempts, doubling up to this cap.
+SQS_UNREACHABLE_BACKOFF_MAX_SECONDS = float(os.environ.get("SQS_UNREACHABLE_BACKOFF_MAX_SECONDS", "30"))
+# Which AI queue takes embedding jobs: "cpu", or "gpu" where a GPU worker is deployed.
+AI_EMBED_DEVICE = os.environ.get("AI_EMBED_DEVICE", "cpu")
+
+# Jobs a worker process runs at once (the --concurrency option overrides it).
+WORKER_CONCURRENCY = int(os.environ.get("WORKER_CONCURRENCY", "1"))
+# Received messages that may wait for a free job thread: raises throughput for short jobs
+# (one receive fetches up to 10); keep 0 where jobs take minutes, so others can take them.
+WORKER_PREFETCH = int(os.environ.get("WORKER_PREFETCH", "0"))
+# After SIGTERM, how long running jobs may go on before they are handed back to the queue.
+# 25 s fits inside the 30 s that Kubernetes and ECS wait before they SIGKILL.
+WORKER_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("WORKER_SHUTDOWN_GRACE_SECONDS", "25"))
+# Liveness: the file the worker touches on every loop turn ("" means
+# <temp dir>/academy-<worker>.alive; see apps/worker/runtime/health.py).
+WORKER_HEALTH_FILE = os.environ.get("WORKER_HEALTH_FILE", "")
+# Optional HTTP GET /healthz for httpGet probes, as "host:port" (e.g. "0.0.0.0:8080"); "" is off.
+WORKER_HEALTH_ADDRESS = os.environ.get("WORKER_HEALTH_ADDRESS", "")
+# Seconds without a loop turn after which the worker counts as stuck.
+WORKER_HEALTH_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEALTH_MAX_AGE_SECONDS", "60"))
+

@@ -2,11 +2,19 @@
 
 import sys
 
-from apps.worker.runtime.entrypoint import run
+from apps.support.messaging.services.queue import MessagingSQSQueue
+from apps.worker.runtime.entrypoint import lazy, run
+
+
+def load_handler():
+    """The job handler, imported once Django is set up (it imports models)."""
+    from apps.support.messaging.services import jobs
+
+    return jobs.handle
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run("messaging", __doc__, argv)
+    return run("messaging", __doc__, argv, queue=MessagingSQSQueue, handler=lazy(load_handler))
 
 
 if __name__ == "__main__":

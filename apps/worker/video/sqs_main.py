@@ -2,11 +2,19 @@
 
 import sys
 
-from apps.worker.runtime.entrypoint import run
+from apps.support.video.services.queue import VideoSQSQueue
+from apps.worker.runtime.entrypoint import lazy, run
+
+
+def load_handler():
+    """The job handler, imported once Django is set up (it imports models)."""
+    from apps.support.video.services import jobs
+
+    return jobs.handle
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run("video", __doc__, argv)
+    return run("video", __doc__, argv, queue=VideoSQSQueue, handler=lazy(load_handler))
 
 
 if __name__ == "__main__":

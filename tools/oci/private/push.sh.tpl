@@ -28,6 +28,9 @@ done
 ((${#cli_tags[@]})) && tags=("${cli_tags[@]}")
 [[ -n $repository ]] || { echo "push: no repository: pass --repository HOST/NAME" >&2; exit 2; }
 ((${#tags[@]})) || tags=(latest)
+for tag in "${tags[@]}"; do
+  [[ $tag != *"{"* ]] || { echo "push: tag '$tag' needs workspace status: run with --stamp" >&2; exit 2; }
+done
 command -v skopeo >/dev/null || { echo "push: skopeo is not installed (tools/bazel installs it)" >&2; exit 1; }
 
 for tag in "${tags[@]}"; do

@@ -1,0 +1,17 @@
+"""Queues: the SQS queue service every role subclasses, and what a job handler sees."""
+
+from apps.core.queues.jobs import JobContext, JobHandler, PermanentJobError, is_long_running, long_running
+from apps.core.queues.sqs import QueueError, QueueMissing, QueueSetup, SQSQueue, sqs_client
+
+__all__ = [
+    "JobContext",
+    "JobHandler",
+    "PermanentJobError",
+    "QueueError",
+    "QueueMissing",
+    "QueueSetup",
+    "SQSQueue",
+    "is_long_running",
+    "long_running",
+    "sqs_client",
+]

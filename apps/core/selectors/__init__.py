@@ -1,0 +1,1 @@
+"""Core selectors: functions that read (writes are in apps.core.services)."""
