@@ -2,9 +2,10 @@
 
 Generates a synthetic monorepo tree (apps/{worker,support,domains,core,shared}
 plus a small apps/api that the workers must never reach), times the checker
-in-process, and - when the ``importlinter`` package is importable - times
-import-linter's ``lint-imports`` on the same tree with an equivalent forbidden
-contract.
+(``check()`` inside a fresh interpreter per run, so no cache is warm, and the
+CLI's wall time) and - when import-linter is importable - import-linter's
+``lint_imports()`` / ``lint-imports --no-cache`` on the same tree with an
+equivalent forbidden contract.
 
     python3 tools/bench/forbidden_imports_bench.py --modules 20000
 
@@ -286,18 +287,37 @@ def _stats(times: list[float]) -> tuple[float, float]:
     return min(times), statistics.median(times)
 
 
-def _time_ours(root: Path, repeat: int) -> tuple[list[float], object]:
-    """In-process calls of the checker, as the CLI makes them (tree listing included)."""
-    from tools.checks.forbidden_imports import fs
-    from tools.checks.forbidden_imports.checker import check
+_OURS_IN_PROCESS = (
+    "import sys, time\n"
+    "sys.path.insert(0, {repo!r})\n"
+    "from tools.checks.forbidden_imports import fs\n"
+    "from tools.checks.forbidden_imports.checker import check\n"
+    "t0 = time.perf_counter()\n"
+    "result = check(fs.load_tree({root!r}), fs.load_allowlist({root!r}))\n"
+    "print('ELAPSED', time.perf_counter() - t0, result.modules_scanned, len(result.violations))\n"
+    "for v in result.violations[:3]:\n"
+    "    print('CHAIN', ' -> '.join((h.path or h.module) + (f':{{h.line}}' if h.line else '') for h in v.chain))\n"
+)
 
+
+def _time_ours(root: Path, repeat: int) -> tuple[list[float], int, int, list[str]]:
+    """check() timed inside a fresh interpreter per run (cold caches), tree listing included.
+
+    Returns (seconds per run, modules reachable, violations, first chains).
+    """
+    code = _OURS_IN_PROCESS.format(repo=str(_REPO_ROOT), root=str(root))
     times = []
-    result = None
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = check(fs.load_tree(root), fs.load_allowlist(root))
-        times.append(time.perf_counter() - t0)
-    return times, result
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        lines = proc.stdout.splitlines()
+        elapsed = [ln for ln in lines if ln.startswith("ELAPSED")]
+        if proc.returncode != 0 or not elapsed:
+            sys.stderr.write(proc.stdout + proc.stderr)
+            raise SystemExit("the checker failed")
+        _, seconds, scanned, violations = elapsed[0].split()
+        times.append(float(seconds))
+    chains = [ln[len("CHAIN "):] for ln in lines if ln.startswith("CHAIN ")]
+    return times, int(scanned), int(violations), chains
 
 
 def _time_ours_cli(root: Path, repeat: int) -> list[float]:
@@ -400,11 +420,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"injected a forbidden import into {_inject_violation(root)}")
 
         rows = []
-        ours, result = _time_ours(root, args.repeat)
-        print(f"checker: {result.modules_scanned} modules reachable from apps/worker, "
-              f"{len(result.violations)} violation(s)")
-        for v in result.violations[:3]:
-            print("  " + " -> ".join(f"{h.path or h.module}" + (f":{h.line}" if h.line else "") for h in v.chain))
+        ours, scanned, violations, chains = _time_ours(root, args.repeat)
+        print(f"checker: {scanned} modules reachable from apps/worker, {violations} violation(s)")
+        for chain in chains:
+            print(f"  {chain}")
         rows.append(("ours: check(), in-process", ours))
         rows.append(("ours: CLI wall (interpreter start-up included)", _time_ours_cli(root, args.repeat)))
 

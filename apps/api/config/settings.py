@@ -5,6 +5,8 @@ from apps.core.settings.base import INSTALLED_APPS
 
 INSTALLED_APPS = [
     *INSTALLED_APPS,
+    "apps.domains.lectures",
+    "apps.support.messaging",
     "django.contrib.staticfiles",  # drf-yasg's Swagger UI and ReDoc assets
     "rest_framework",
     "drf_yasg",

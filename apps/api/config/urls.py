@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_yasg import openapi
@@ -24,3 +26,7 @@ urlpatterns = [
     re_path(r"^swagger(?P<format>\.json|\.yaml)$", schema_view.without_ui(cache_timeout=0), name="openapi-schema"),
 ]
 
+# Stored media (HLS playlists, segments, posters) from the filesystem backend, for development
+# only: static() adds nothing unless DJANGO_DEBUG=1. Production serves S3 through a CDN.
+if settings.MEDIA_STORAGE == "filesystem":
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -3,3 +3,12 @@
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter(trailing_slash=True)
+
+from apps.api.v1.lectures.views import LectureViewSet  # noqa: E402
+
+router.register("lectures", LectureViewSet, basename="lecture")
+
+from apps.api.v1.messaging.views import AlimtalkTemplateViewSet, MessageBatchViewSet  # noqa: E402
+
+router.register("messages", MessageBatchViewSet, basename="message-batch")
+router.register("messaging/templates", AlimtalkTemplateViewSet, basename="alimtalk-template")

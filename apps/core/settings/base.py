@@ -91,3 +91,76 @@ WORKER_HEALTH_ADDRESS = os.environ.get("WORKER_HEALTH_ADDRESS", "")
 # Seconds without a loop turn after which the worker counts as stuck.
 WORKER_HEALTH_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEALTH_MAX_AGE_SECONDS", "60"))
 
+# --- Media storage: uploaded lecture videos and their HLS renditions --------------------
+# The API writes uploads and the video worker reads them and writes its outputs through
+# Django's STORAGES["default"], so both sides see the same files wherever they live.
+
+# "filesystem" (default: files under MEDIA_ROOT) or "s3" (django-storages on
+# AWS_STORAGE_BUCKET_NAME; production).
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "filesystem")
+# The filesystem backend's directory (default: $ACADEMY_DATA_DIR/media) and the URL prefix
+# playback URLs get (the API serves it itself only with DJANGO_DEBUG=1).
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(DATA_DIR / "media")
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+# S3: the bucket, an optional key prefix inside it, the endpoint (AWS_S3_ENDPOINT_URL, else
+# AWS_ENDPOINT_URL, else AWS itself) and the host that playback URLs name (a CloudFront
+# domain in production; unset: the bucket's own URL). Playback URLs are unsigned
+# (AWS_QUERYSTRING_AUTH=0, the default): an HLS player fetches the renditions and
+# segments by paths relative to the master playlist, which a signed URL cannot carry, so
+# serve the bucket through a CDN that decides who may read it.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_LOCATION = os.environ.get("AWS_S3_LOCATION", "")
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or AWS_ENDPOINT_URL
+AWS_S3_CUSTOM_DOMAIN = os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None
+AWS_QUERYSTRING_AUTH = os.environ.get("AWS_QUERYSTRING_AUTH", "0") == "1"
+# A canned ACL for every stored object, e.g. "public-read" for a bucket served directly;
+# unset (the default) leaves access to the bucket policy and the CDN in front of it.
+AWS_DEFAULT_ACL = os.environ.get("AWS_DEFAULT_ACL") or None
+
+if MEDIA_STORAGE == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "location": AWS_S3_LOCATION,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": AWS_REGION,
+            "custom_domain": AWS_S3_CUSTOM_DOMAIN,
+            "querystring_auth": AWS_QUERYSTRING_AUTH,
+            "default_acl": AWS_DEFAULT_ACL,
+            # A retried transcode writes the same keys again.
+            "file_overwrite": True,
+        },
+    }
+elif MEDIA_STORAGE == "filesystem":
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # A retried transcode writes the same names again instead of "name_x1y2z3.ts".
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL, "allow_overwrite": True},
+    }
+else:
+    raise ValueError(f"MEDIA_STORAGE must be 'filesystem' or 's3', not {MEDIA_STORAGE!r}")
+
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- Lecture videos and the video worker ------------------------------------------------
+
+# Largest upload POST /api/v1/lectures/{id}/videos/ accepts, in bytes (413 beyond it).
+VIDEO_UPLOAD_MAX_BYTES = int(os.environ.get("VIDEO_UPLOAD_MAX_BYTES", str(4 * 1024**3)))
+# Longest source the worker transcodes, in seconds; longer ones fail with a reason.
+VIDEO_MAX_DURATION_SECONDS = float(os.environ.get("VIDEO_MAX_DURATION_SECONDS", str(4 * 3600)))
+# Target HLS segment length in seconds (a multiple of the 2 s keyframe interval).
+VIDEO_HLS_SEGMENT_SECONDS = int(os.environ.get("VIDEO_HLS_SEGMENT_SECONDS", "6"))
+# x264 speed/size trade-off (ultrafast ... veryslow).
+VIDEO_X264_PRESET = os.environ.get("VIDEO_X264_PRESET", "veryfast")
+# The ffmpeg and ffprobe binaries (names on PATH or absolute paths).
+VIDEO_FFMPEG_BIN = os.environ.get("VIDEO_FFMPEG_BIN", "ffmpeg")
+VIDEO_FFPROBE_BIN = os.environ.get("VIDEO_FFPROBE_BIN", "ffprobe")
+# Where the worker keeps a job's scratch files ("" is the system temp directory).
+VIDEO_WORK_DIR = os.environ.get("VIDEO_WORK_DIR", "")
+
+# --- Messaging (SMS / LMS / Alimtalk, credits): see apps/core/settings/messaging.py ---
+from apps.core.settings.messaging import *  # noqa: E402,F401,F403

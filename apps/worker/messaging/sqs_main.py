@@ -13,8 +13,21 @@ def load_handler():
     return jobs.handle
 
 
+def check_backend() -> str | None:
+    """None when settings.MESSAGING_BACKEND can be built (the solapi backend needs its SDK
+    and SOLAPI_API_KEY / SOLAPI_API_SECRET), else the reason."""
+    from apps.support.messaging.backends import get_backend
+
+    try:
+        get_backend()
+    except Exception as exc:  # ImproperlyConfigured, a missing SDK, a wrong dotted path
+        return f"messaging backend cannot be used: {exc}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    return run("messaging", __doc__, argv, queue=MessagingSQSQueue, handler=lazy(load_handler))
+    return run("messaging", __doc__, argv, queue=MessagingSQSQueue, handler=lazy(load_handler),
+               checks=[check_backend])
 
 
 if __name__ == "__main__":

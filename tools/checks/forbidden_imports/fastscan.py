@@ -1,7 +1,7 @@
 """The fast path: import statements from source text with regular expressions.
 
-``ast.parse`` costs ~130 us for a typical 60-line module (2.6 s for a
-20,000-module tree); this scanner costs ~12 us.  It is deliberately
+``ast.parse`` alone costs ~130 us for a typical 60-line module (2.6 s for a
+20,000-module tree); this scanner costs ~15 us, records included.  It is deliberately
 conservative: it returns None ("let ast decide") whenever the source does
 anything it does not fully understand, and the caller then parses the module
 with ``ast``.  What it understands:
@@ -55,23 +55,18 @@ _STRINGS_AND_COMMENTS = r"""
 _CODE_RUN = r"""[^"'\#\n]*+"""
 _DOTTED_RE = r"[^\W\d]\w*+(?:\.[^\W\d]\w*+)*+"
 _IDENT_RE = r"[^\W\d]\w*+"
-# One physical line holding one plain statement: `import a.b` or
-# `from a.b import c, d`, maybe with a trailing comment.
-_SIMPLE_LINE = (
-    r"(?:import[ \t]++" + _DOTTED_RE
-    + r"|from[ \t]++" + _DOTTED_RE + r"[ \t]++import[ \t]++" + _IDENT_RE
-    + r"(?:[ \t]*+,[ \t]*+" + _IDENT_RE + r")*+)[ \t]*+(?:\#[^\n]*+)?(?=\n|\Z)"
-)
-# A run of such lines at one indentation (group `run`) comes back as a single
-# match and is taken apart with string methods; anything else (relative,
-# parenthesised, `as`, continuation lines, ...) is captured whole (`imp`,
-# `frm`) and parsed below.
+_STATEMENT_END = r"[ \t]*+(?=[\n\#;]|\Z)"
+# The two common one-line forms are validated and taken apart by the engine
+# (groups `si`, `sfm`/`sfn`); anything else (relative, parenthesised, `as`,
+# continuation lines, ...) is captured whole (`imp`, `frm`) and parsed below.
 _STATEMENT = (
     r"""
     (?:
         \n(?P<ind>[ \t]*+)
         (?:
-            (?P<run>""" + _SIMPLE_LINE + r"(?:\n(?P=ind)" + _SIMPLE_LINE + r""")*+)
+            import[ \t]++(?P<si>""" + _DOTTED_RE + ")" + _STATEMENT_END + r"""
+          | from[ \t]++(?P<sfm>""" + _DOTTED_RE + r""")[ \t]++import[ \t]++
+                (?P<sfn>""" + _IDENT_RE + r"(?:[ \t]*+,[ \t]*+" + _IDENT_RE + ")*+)" + _STATEMENT_END + r"""
           | (?P<imp>import\b[^\n\#;\\]*+(?:\\\n[^\n\#;\\]*+)*+)
           | (?P<frm>from\b[^\n\#;\\(]*+(?:\\\n[^\n\#;\\(]*+)*+(?:\((?:[^)\#]++|\#[^\n]*+)*+\)[^\n\#;\\]*+)?)
         )
@@ -160,7 +155,7 @@ _FROM = re.compile(r"from(?!\w)\s*(\.*)\s*([^\W\d][\w.]*)?\s*import(?![\w.])\s*(
 # resolved per module): the same `from typing import Any` is in thousands of
 # modules.  False marks text that does not validate.
 _PARSED: dict = {}
-_NAME_LISTS: dict = {}  # "a,b" -> ("a", "b")
+_NAME_LISTS: dict = {}  # "a, b" -> ("a", "b")
 _PARSED_MAX = 100_000
 
 
@@ -296,7 +291,7 @@ def fast_scan(text: str, module: str, is_package: bool) -> Optional[ScanResult]:
     # the engine never needs to read the rest (usually most of the module).
     final = src.rfind("import")
     if final < 0:
-        return ScanResult([])
+        return _new(ScanResult, ([], (), None))
     records = []
     indented = []   # (newline position, indent, its records' first index, end index)
     statements = 0
@@ -306,33 +301,26 @@ def fast_scan(text: str, module: str, is_package: bool) -> Optional[ScanResult]:
     name_lists = _NAME_LISTS
     package = None
     for m in _STATEMENTS.finditer(src):
-        indent, run, imp, frm, stray = m.groups()
+        indent, simple, from_module, from_names, imp, frm, stray = m.groups()
         if indent is None:
             if stray:
                 return None
             break
-        start = m.start(1) - 1  # the newline before the statement(s)
+        start = m.start(1) - 1  # the newline before the statement
         line += src.count("\n", last, start + 1)
         last = start + 1
+        statements += 1
         first = len(records)
-        if run:
-            number = line
-            for one in run.split("\n"):
-                words = (one.partition("#")[0] if "#" in one else one).split()
-                if words[0] == "import":
-                    records.append(_new(ImportRecord, (words[1], number, TOP_LEVEL, (), False)))
-                else:
-                    listed = "".join(words[3:])
-                    names = name_lists.get(listed)
-                    if names is None:
-                        names = tuple(listed.split(","))
-                        if len(name_lists) < _PARSED_MAX:
-                            name_lists[listed] = names
-                    records.append(_new(ImportRecord, (words[1], number, TOP_LEVEL, names, False)))
-                number += 1
-            statements += number - line
+        if simple:
+            records.append(_new(ImportRecord, (simple, line, TOP_LEVEL, (), False)))
+        elif from_module:
+            names = name_lists.get(from_names)
+            if names is None:
+                names = tuple(from_names.replace(" ", "").replace("\t", "").split(","))
+                if len(name_lists) < _PARSED_MAX:
+                    name_lists[from_names] = names
+            records.append(_new(ImportRecord, (from_module, line, TOP_LEVEL, names, False)))
         else:
-            statements += 1
             stmt = imp or frm
             parsed = cache.get(stmt)
             if parsed is None:
@@ -371,4 +359,4 @@ def fast_scan(text: str, module: str, is_package: bool) -> Optional[ScanResult]:
             if kind != TOP_LEVEL:
                 for i in range(first, stop):
                     records[i] = records[i]._replace(kind=kind)
-    return ScanResult(records)
+    return _new(ScanResult, (records, (), None))

@@ -61,8 +61,11 @@ def read_source(root: str, path: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding)
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            text = data.decode(encoding)
+        except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+            raise UnicodeError(f"{path}: not UTF-8 and no usable encoding declaration ({exc})") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return text

@@ -5,19 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 
-def module_for_path(path: str) -> Optional[tuple]:
-    """``apps/support/x/__init__.py`` -> ``("apps.support.x", True)``; None if not importable."""
-    if not path.endswith(".py"):
-        return None
-    parts = path[:-3].split("/")
-    is_package = parts[-1] == "__init__"
-    if is_package:
-        parts.pop()
-    if not parts or not all(p.isidentifier() for p in parts):
-        return None
-    return ".".join(parts), is_package
-
-
 def package_of(module: str, is_package: bool) -> str:
     """The package that relative imports in *module* are relative to ("" for a script)."""
     if "/" in module:

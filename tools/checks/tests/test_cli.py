@@ -350,12 +350,12 @@ def test_malformed_allowlist_is_a_usage_error(tmp_path, capsys, entry):
     assert out == ""
 
 
-def test_shipped_allowlist_has_no_entries():
+def test_shipped_allowlist_documents_its_format_and_parses():
     from tools.checks.forbidden_imports.allowlist import parse_allowlist
 
     text = (REPO_ROOT / "tools/checks/dynamic_imports_allowlist.txt").read_text()
     assert "relative/path/to/module.py  # reason" in text  # the format is documented at the top
-    assert parse_allowlist(text).entries == {}
+    assert all(reason for reason in parse_allowlist(text).entries.values())
 
 
 # --- Django settings -----------------------------------------------------------------------------
@@ -609,6 +609,24 @@ def test_unreadable_module_is_reported(tmp_path, capsys):
     assert violation["rule"] == "unreadable-module"
     assert chain_text(violation) == f"{WORKER}:3 -> {QUEUE}"
     assert violation["detail"].startswith("cannot parse")
+
+
+def test_undecodable_module_is_reported(tmp_path, capsys):
+    write_tree(tmp_path, {})
+    (tmp_path / QUEUE).write_bytes(b"import json\nx = '\xff\xfe'\n")
+    code, data, _ = run_json(capsys, tmp_path)
+    assert code == 1
+    [violation] = data["violations"]
+    assert violation["rule"] == "unreadable-module"
+    assert "not UTF-8" in violation["detail"]
+
+
+def test_declared_encoding_is_honoured(tmp_path, capsys):
+    write_tree(tmp_path, {})
+    (tmp_path / QUEUE).write_bytes(b"# -*- coding: latin-1 -*-\nNAME = '\xe9'\nimport rest_framework\n")
+    code, data, _ = run_json(capsys, tmp_path)
+    assert code == 1
+    assert chain_text(data["violations"][0]) == f"{WORKER}:3 -> {QUEUE}:3 -> rest_framework"
 
 
 @pytest.mark.skipif(not (REPO_ROOT / "apps" / "worker").is_dir(), reason="needs the repository's apps tree")

@@ -1,12 +1,90 @@
-"""The video worker's job handler.
+"""The video worker's job handler: one transcode message -> a published HLS ladder.
 
-This release has the queue, the runtime and the worker around it, not the video work itself:
-every job fails for good with a message that says so (the claim is marked failed and the
-message deleted), instead of being retried until it reaches the dead-letter queue.
+    handle(VideoTranscodeMessage, JobContext)
+
+  1. look the video up (within the message's tenant) and move it to "processing"
+  2. ffprobe the source: no video stream, no duration, or longer than
+     VIDEO_MAX_DURATION_SECONDS -> "failed" with the reason, PermanentJobError
+  3. one ffmpeg run: every rendition of the ladder and the poster; progress to the database
+     (an unreadable or corrupt file -> "failed", PermanentJobError)
+  4. store renditions and poster, then the master playlist (publish.py)
+  5. "ready", with the renditions, the poster and the master playlist's key
+
+Transcoding takes minutes, so the handler is @long_running: the runtime does not wrap it
+in one transaction, and every step is safe to repeat. A delivery that finds the video
+"ready" does nothing; one that finds it "processing" (an earlier worker died or was
+stopped) does the work again and overwrites the same keys. Errors other than
+PermanentJobError (storage, database, a worker shutting down) make the runtime retry.
 """
 
-from apps.core.queues import JobContext, PermanentJobError
+import logging
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import storages
+
+from apps.core.queues import JobContext, PermanentJobError, long_running
+from apps.domains.lectures import keys, selectors, services, status
+from apps.domains.lectures.models import LectureVideo
+from apps.shared.contracts import VideoTranscodeMessage
+from apps.support.video.services.command import TranscodePlan, ffmpeg_command
+from apps.support.video.services.ladder import renditions_for
+from apps.support.video.services.probe import SourceRejected, check_source, probe_source
+from apps.support.video.services.progress import ProgressReporter
+from apps.support.video.services.publish import publish
+from apps.support.video.services.source import SourceMissing, local_source
+from apps.support.video.services.transcode import TranscodeFailed, run_ffmpeg
+
+log = logging.getLogger(__name__)
+
+TRANSCODE_SHARE = 95  # percent of the progress bar the transcode fills; publishing the rest
 
 
-def handle(message, context: JobContext) -> None:
-    raise PermanentJobError("video jobs are not available in this release")
+@long_running
+def handle(message: VideoTranscodeMessage, context: JobContext) -> None:
+    video = selectors.video_for_job(video_id=message.video_id, tenant_id=message.tenant_id)
+    if video is None:
+        raise PermanentJobError(f"video {message.video_id} of tenant {message.tenant_id} does not exist")
+    if video.status == status.READY:
+        return
+    if video.status == status.FAILED:
+        raise PermanentJobError(f"video {video.id} has already failed: {video.failure_reason}")
+    video = services.start_processing(video=video)
+    storage = storages["default"]
+    work_root = settings.VIDEO_WORK_DIR or None
+    with tempfile.TemporaryDirectory(prefix="academy-video-", dir=work_root) as scratch:
+        work = Path(scratch)
+        try:
+            source = local_source(storage, video.source_key, work)
+            info = probe_source(str(source), ffprobe_bin=settings.VIDEO_FFPROBE_BIN)
+            check_source(info, max_duration=settings.VIDEO_MAX_DURATION_SECONDS)
+        except (SourceMissing, SourceRejected) as exc:
+            _fail(video, str(exc))
+        services.record_media_info(video=video, duration_seconds=info.duration, width=info.width,
+                                   height=info.height)
+        plan = TranscodePlan(
+            source=source, out_dir=work / "hls", renditions=renditions_for(info.width, info.height),
+            has_audio=info.has_audio, duration=info.duration, frame_rate=info.frame_rate,
+            segment_seconds=settings.VIDEO_HLS_SEGMENT_SECONDS, preset=settings.VIDEO_X264_PRESET,
+            ffmpeg_bin=settings.VIDEO_FFMPEG_BIN,
+        )
+        for rendition in plan.renditions:
+            plan.rendition_dir(rendition).mkdir(parents=True)
+        progress = ProgressReporter(video)
+        try:
+            run_ffmpeg(ffmpeg_command(plan), duration=info.duration, log_path=work / "ffmpeg.log",
+                       on_progress=progress.phase(0, TRANSCODE_SHARE),
+                       cancelled=context.cancelled if context is not None else None)
+        except TranscodeFailed as exc:
+            _fail(video, str(exc))
+        published = publish(plan=plan, storage=storage, prefix=keys.hls_prefix(video),
+                            on_progress=progress.phase(TRANSCODE_SHARE, 99))
+    services.mark_ready(video=video, renditions=published.renditions, hls_master_key=published.master_key,
+                        thumbnail_key=published.thumbnail_key)
+    log.info("video %s ready: %s", video.id, ", ".join(r["name"] for r in published.renditions))
+
+
+def _fail(video: LectureVideo, reason: str) -> None:
+    services.mark_failed(video=video, reason=reason)
+    raise PermanentJobError(reason)

@@ -1,0 +1,71 @@
+"""Lectures and their videos. Write through services.py, read through selectors.py."""
+
+from django.core.validators import MaxValueValidator
+from django.db import models
+
+from apps.core.models import BaseModel, Tenant
+from apps.domains.lectures import status
+
+
+class Lecture(BaseModel):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="lectures")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="lecture_tenant_created")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LectureVideo(BaseModel):
+    """One uploaded video of a lecture and what the video worker made of it."""
+
+    class Status(models.TextChoices):
+        UPLOADED = status.UPLOADED, "uploaded"
+        QUEUED = status.QUEUED, "queued"
+        PROCESSING = status.PROCESSING, "processing"
+        READY = status.READY, "ready"
+        FAILED = status.FAILED, "failed"
+
+    # Denormalised from the lecture, so every tenant check is one column away.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="lecture_videos")
+    lecture = models.ForeignKey(Lecture, on_delete=models.CASCADE, related_name="videos")
+    # Changed only by services._transition() (see status.py).
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    progress_percent = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    failure_reason = models.TextField(blank=True)
+
+    # The upload: its storage key, the client's file name (for display only), its size and
+    # the container its first bytes show (never the name's extension).
+    source_key = models.CharField(max_length=1024)
+    original_filename = models.CharField(max_length=255, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    container = models.CharField(max_length=32, blank=True)
+    # The transcode job's id: the queue message's idempotency key.
+    job_id = models.UUIDField(null=True, blank=True, unique=True)
+
+    # Filled in by the worker: what ffprobe saw, then what was published.
+    duration_seconds = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    # [{"name": "720p", "width": 1280, "height": 720, "bandwidth": ..., "average_bandwidth": ...,
+    #   "codecs": "...", "playlist_key": ".../720p/index.m3u8"}, ...], highest first.
+    renditions = models.JSONField(default=list, blank=True)
+    thumbnail_key = models.CharField(max_length=1024, blank=True)
+    hls_master_key = models.CharField(max_length=1024, blank=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "lecture", "-created_at"], name="lecturevideo_tenant_lecture")]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename or self.id} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in status.FINAL

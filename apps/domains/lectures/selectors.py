@@ -1,0 +1,44 @@
+"""Reads of lectures and their videos, always within one tenant (or one job's tenant)."""
+
+import uuid
+
+from django.core.files.storage import storages
+from django.db.models import QuerySet
+
+from apps.core.models import Tenant
+from apps.domains.lectures import status
+from apps.domains.lectures.models import Lecture, LectureVideo
+
+
+def lecture_list(*, tenant: Tenant) -> QuerySet[Lecture]:
+    return Lecture.objects.filter(tenant=tenant)
+
+
+def lecture_get(*, tenant: Tenant, lecture_id: uuid.UUID) -> Lecture | None:
+    return Lecture.objects.filter(tenant=tenant, pk=lecture_id).first()
+
+
+def video_list(*, lecture: Lecture) -> QuerySet[LectureVideo]:
+    return LectureVideo.objects.filter(tenant_id=lecture.tenant_id, lecture=lecture)
+
+
+def video_get(*, lecture: Lecture, video_id: uuid.UUID) -> LectureVideo | None:
+    return video_list(lecture=lecture).filter(pk=video_id).first()
+
+
+def video_for_job(*, video_id: uuid.UUID, tenant_id: uuid.UUID) -> LectureVideo | None:
+    """The video a transcode message names, provided it belongs to the message's tenant."""
+    return LectureVideo.objects.filter(pk=video_id, tenant_id=tenant_id).first()
+
+
+def playback_url(*, video: LectureVideo) -> str | None:
+    """The HLS master playlist's URL once the video is ready, else None."""
+    if video.status != status.READY or not video.hls_master_key:
+        return None
+    return storages["default"].url(video.hls_master_key)
+
+
+def thumbnail_url(*, video: LectureVideo) -> str | None:
+    if video.status != status.READY or not video.thumbnail_key:
+        return None
+    return storages["default"].url(video.thumbnail_key)

@@ -1,0 +1,141 @@
+"""Writes to lectures and their videos: used by the API and by the video worker alike.
+
+Every status change goes through _transition(), which checks it against status.py and
+applies it as a conditional UPDATE (".. WHERE status = <the status we saw>"), so two
+processes racing on one video cannot both move it: the loser gets InvalidTransition.
+"""
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.models import Tenant
+from apps.domains.lectures import status
+from apps.domains.lectures.models import Lecture, LectureVideo
+from apps.domains.lectures.status import InvalidTransition, check_transition
+
+FAILURE_REASON_MAX_CHARS = 2000
+
+
+# --- lectures ------------------------------------------------------------------------------
+
+def create_lecture(*, tenant: Tenant, title: str, description: str = "") -> Lecture:
+    lecture = Lecture(tenant=tenant, title=title, description=description)
+    lecture.full_clean()
+    lecture.save()
+    return lecture
+
+
+def update_lecture(*, lecture: Lecture, title: str | None = None, description: str | None = None) -> Lecture:
+    changed = []
+    if title is not None:
+        lecture.title = title
+        changed.append("title")
+    if description is not None:
+        lecture.description = description
+        changed.append("description")
+    if changed:
+        lecture.full_clean()
+        lecture.save(update_fields=[*changed, "updated_at"])
+    return lecture
+
+
+def delete_lecture(*, lecture: Lecture) -> None:
+    """Deletes the lecture and its videos' rows. Their stored files stay (see README)."""
+    lecture.delete()
+
+
+# --- videos --------------------------------------------------------------------------------
+
+def create_video(*, lecture: Lecture, video_id: uuid.UUID, source_key: str, original_filename: str,
+                 size_bytes: int, container: str) -> LectureVideo:
+    """Records an upload whose file is already in storage at source_key; status "uploaded"."""
+    video = LectureVideo(
+        id=video_id, tenant_id=lecture.tenant_id, lecture=lecture, source_key=source_key,
+        original_filename=original_filename[:255], size_bytes=size_bytes, container=container,
+        job_id=uuid.uuid4(),
+    )
+    video.full_clean()
+    video.save(force_insert=True)
+    return video
+
+
+def mark_queued(*, video: LectureVideo) -> LectureVideo:
+    """uploaded -> queued, after the transcode message was sent. The worker may have taken
+    the message (and moved the video on) before this runs: then there is nothing to do."""
+    try:
+        return _transition(video, status.QUEUED)
+    except InvalidTransition:
+        if video.status in (status.PROCESSING, *status.FINAL):
+            return video
+        raise
+
+
+def start_processing(*, video: LectureVideo) -> LectureVideo:
+    """-> processing, when a worker starts on the video. A video still "uploaded" (the API
+    sent the message but had not recorded it yet) passes through "queued" on the way. A
+    video already "processing" was started by an earlier delivery of the same job that did
+    not finish; it stays as it is and the work is done again."""
+    if video.status == status.PROCESSING:
+        return video
+    if video.status == status.UPLOADED:
+        video = mark_queued(video=video)
+        if video.status == status.PROCESSING:
+            return video
+    return _transition(video, status.PROCESSING, processing_started_at=timezone.now(), progress_percent=0,
+                       failure_reason="")
+
+
+def record_media_info(*, video: LectureVideo, duration_seconds: float, width: int, height: int) -> LectureVideo:
+    """What ffprobe saw in the source (safe to repeat)."""
+    fields = {"duration_seconds": duration_seconds, "width": width, "height": height}
+    LectureVideo.objects.filter(pk=video.pk).update(**fields, updated_at=timezone.now())
+    for name, value in fields.items():
+        setattr(video, name, value)
+    return video
+
+
+def record_progress(*, video: LectureVideo, percent: int) -> bool:
+    """Raises a processing video's progress to `percent` (never lowers it); True if it changed."""
+    percent = max(0, min(100, int(percent)))
+    changed = LectureVideo.objects.filter(
+        pk=video.pk, status=status.PROCESSING, progress_percent__lt=percent
+    ).update(progress_percent=percent, updated_at=timezone.now())
+    if changed:
+        video.progress_percent = percent
+    return bool(changed)
+
+
+def mark_ready(*, video: LectureVideo, renditions: list[dict], hls_master_key: str,
+               thumbnail_key: str) -> LectureVideo:
+    """processing -> ready, once every file is published. Repeating it is a no-op."""
+    if video.status == status.READY:
+        return video
+    return _transition(video, status.READY, renditions=renditions, hls_master_key=hls_master_key,
+                       thumbnail_key=thumbnail_key, progress_percent=100, finished_at=timezone.now())
+
+
+def mark_failed(*, video: LectureVideo, reason: str) -> LectureVideo:
+    """processing -> failed, with a reason a person can act on. Repeating it is a no-op."""
+    if video.status == status.FAILED:
+        return video
+    return _transition(video, status.FAILED, failure_reason=reason[:FAILURE_REASON_MAX_CHARS] or "failed",
+                       finished_at=timezone.now())
+
+
+def _transition(video: LectureVideo, new: str, **fields) -> LectureVideo:
+    """The only writer of LectureVideo.status."""
+    check_transition(video.status, new)
+    with transaction.atomic():
+        moved = LectureVideo.objects.filter(pk=video.pk, status=video.status).update(
+            status=new, updated_at=timezone.now(), **fields
+        )
+    if not moved:
+        # Someone else moved it first: report the status it has now.
+        video.refresh_from_db(fields=["status"])
+        raise InvalidTransition(video.status, new)
+    video.status = new
+    for name, value in fields.items():
+        setattr(video, name, value)
+    return video

@@ -1,0 +1,130 @@
+"""The whole video pipeline as separate processes, for end-to-end tests: moto (SQS and S3)
+on 127.0.0.1, an SQLite file, the API under gunicorn on an ephemeral port, and video
+workers started as `python -m apps.worker.video.sqs_main`."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import requests
+
+from apps.core.queues import SQSQueue
+from apps.shared.contracts import VideoTranscodeMessage
+from tools.testing.sqs_server import unique_name
+
+WORKER = [sys.executable, "-m", "apps.worker.video.sqs_main"]
+MANAGE = [sys.executable, "-m", "apps.api.manage"]
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Stack:
+    def __init__(self, tmp_path: Path, sqs_server, *, visibility_timeout: int = 30, **env):
+        self.tmp_path = tmp_path
+        self.sqs_server = sqs_server
+        self.bucket = unique_name("media")
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name=sqs_server.region)
+        self.s3 = session.client("s3", endpoint_url=sqs_server.endpoint_url)
+        self.s3.create_bucket(Bucket=self.bucket,
+                              CreateBucketConfiguration={"LocationConstraint": sqs_server.region})
+        self.queue = SQSQueue(name=unique_name("video"), message_type=VideoTranscodeMessage,
+                              client=sqs_server.client())
+        self.queue.ensure(visibility_timeout=visibility_timeout, max_receive_count=5)
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "PYTHONPATH": ":".join(sys.path),
+            "DJANGO_DEBUG": "1",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'academy.sqlite3'}",
+            "ACADEMY_DATA_DIR": str(tmp_path / "data"),
+            "MEDIA_STORAGE": "s3",
+            "AWS_STORAGE_BUCKET_NAME": self.bucket,
+            # Served straight from the bucket, as a player would fetch it through a CDN.
+            "AWS_DEFAULT_ACL": "public-read",
+            "SQS_VIDEO_QUEUE": self.queue.name,
+            "SQS_WAIT_TIME_SECONDS": "1",
+            "VIDEO_HLS_SEGMENT_SECONDS": "2",
+            "VIDEO_X264_PRESET": "ultrafast",
+            "VIDEO_WORK_DIR": str(tmp_path),
+            "WORKER_HEALTH_FILE": str(tmp_path / "worker.alive"),
+            "WORKER_SHUTDOWN_GRACE_SECONDS": "2",
+            **sqs_server.env(),
+            **{k: str(v) for k, v in env.items()},
+        }
+        self.processes: list[subprocess.Popen] = []
+        self.api_url = ""
+        self._manage("migrate", "--verbosity", "0")
+
+    def _manage(self, *args: str) -> str:
+        result = subprocess.run([*MANAGE, *args], env=self.env, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"manage {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
+
+    def api_key(self, slug: str) -> str:
+        out = self._manage("create_tenant", "--name", slug.title(), "--slug", slug)
+        return re.search(r"API key \(shown once\): (\S+)", out).group(1)
+
+    def start_api(self) -> str:
+        log = open(self.tmp_path / "api.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen([sys.executable, "-m", "apps.api.server", "--bind", "127.0.0.1:0", "--workers", "1",
+                                 "--timeout", "120"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes.append(proc)
+
+        def listening():
+            if proc.poll() is not None:
+                raise AssertionError(f"the API exited:\n{self.log('api')}")
+            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", self.log("api"))
+            return found and found.group(1)
+
+        self.api_url = wait_until(listening, 30, "the API to listen")
+        return self.api_url
+
+    def log(self, name: str) -> str:
+        path = self.tmp_path / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def start_worker(self, *args: str, name: str = "worker") -> subprocess.Popen:
+        log = open(self.tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        # Its own process group: killing the group kills ffmpeg with it, as a container stop does.
+        proc = subprocess.Popen([*WORKER, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.processes.append(proc)
+        return proc
+
+    def http(self, key: str) -> requests.Session:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Api-Key {key}"
+        return session
+
+    def keys(self, prefix: str) -> list[str]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+    def visible_messages(self) -> int:
+        attributes = self.queue.client.get_queue_attributes(
+            QueueUrl=self.queue.url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"])
+
+    def close(self) -> None:
+        for proc in self.processes:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    proc.kill()
+                proc.wait(10)

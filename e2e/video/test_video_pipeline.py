@@ -1,0 +1,84 @@
+"""End to end, every piece a real process talking HTTP: upload through the API (gunicorn),
+the message on moto's SQS, `video worker --once`, files on moto's S3, then playback of
+the published HLS over HTTP with ffmpeg."""
+
+import os
+import signal
+import requests
+
+from e2e.video.stack import wait_until
+from tools.testing import media
+
+
+def test_upload_transcode_and_play(make_stack, tmp_path):
+    stack = make_stack()
+    key = stack.api_key("daechi")
+    api = stack.start_api()
+    http = stack.http(key)
+    lecture = http.post(f"{api}/api/v1/lectures/", json={"title": "Calculus"}).json()
+    source = media.make_video(tmp_path / "camera.mov", width=1280, height=720, seconds=3)
+    with open(source, "rb") as handle:
+        uploaded = http.post(f"{api}/api/v1/lectures/{lecture['id']}/videos/", files={"file": handle})
+    assert uploaded.status_code == 201, uploaded.text
+    video_url = f"{api}/api/v1/lectures/{lecture['id']}/videos/{uploaded.json()['id']}/"
+    assert http.get(video_url).json()["status"] == "queued"
+
+    worker = stack.start_worker("--once")
+    assert worker.wait(90) == 0, stack.log("worker")
+
+    video = http.get(video_url).json()
+    assert (video["status"], video["progress_percent"], video["failure_reason"]) == ("ready", 100, ""), video
+    assert [(r["name"], r["width"], r["height"]) for r in video["renditions"]] == [("720p", 1280, 720),
+                                                                                    ("360p", 640, 360)]
+    master = video["playback_url"]
+    assert master.startswith(stack.sqs_server.endpoint_url) and master.endswith("/master.m3u8")
+    # Playback needs no API key: media is served by the storage (a CDN in production).
+    playlist = requests.get(master, timeout=10)
+    assert playlist.status_code == 200 and playlist.text.startswith("#EXTM3U")
+    assert "720p/index.m3u8" in playlist.text and "360p/index.m3u8" in playlist.text
+    # ffmpeg plays the ladder over HTTP, as a player would: master, then a rendition's segments.
+    ok, errors = media.decodes(master)
+    assert ok, errors
+    for rendition in ("720p", "360p"):
+        ok, errors = media.decodes(master.replace("master.m3u8", f"{rendition}/index.m3u8"))
+        assert ok, f"{rendition}: {errors}"
+    assert requests.get(video["thumbnail_url"], timeout=10).content[:2] == b"\xff\xd8"  # a JPEG
+
+    # Another academy's key sees none of it.
+    other = stack.http(stack.api_key("other"))
+    assert other.get(video_url).status_code == 404
+    assert other.get(f"{api}/api/v1/lectures/").json()["results"] == []
+
+
+def test_a_worker_killed_mid_transcode_publishes_nothing_and_the_retry_finishes(make_stack, tmp_path):
+    # A 3 s visibility timeout: the killed worker's message comes back quickly.
+    stack = make_stack(visibility_timeout=3, VIDEO_X264_PRESET="veryfast")
+    key = stack.api_key("daechi")
+    api = stack.start_api()
+    http = stack.http(key)
+    lecture = http.post(f"{api}/api/v1/lectures/", json={"title": "Calculus"}).json()
+    source = media.make_video(tmp_path / "long.mp4", width=1920, height=1080, seconds=6, rate=20)
+    with open(source, "rb") as handle:
+        video_id = http.post(f"{api}/api/v1/lectures/{lecture['id']}/videos/", files={"file": handle}).json()["id"]
+    video_url = f"{api}/api/v1/lectures/{lecture['id']}/videos/{video_id}/"
+
+    worker = stack.start_worker(name="killed")
+    wait_until(lambda: http.get(video_url).json()["progress_percent"] > 0, 60, "transcode progress", 0.2)
+    os.killpg(worker.pid, signal.SIGKILL)  # the worker and its ffmpeg, mid-transcode
+    worker.wait(10)
+
+    video = http.get(video_url).json()
+    assert video["status"] == "processing" and 0 < video["progress_percent"] < 100, video
+    assert video["playback_url"] is None
+    assert not [k for k in stack.keys("lectures/") if k.endswith("master.m3u8")]
+
+    wait_until(lambda: stack.visible_messages() > 0, 30, "the message to come back", 0.5)
+    retry = stack.start_worker("--once", name="retry")
+    assert retry.wait(120) == 0, stack.log("retry")
+    video = http.get(video_url).json()
+    assert video["status"] == "ready", video
+    masters = [k for k in stack.keys("lectures/") if k.endswith("master.m3u8")]
+    assert len(masters) == 1 and video["playback_url"].endswith(masters[0])
+    ok, errors = media.decodes(video["playback_url"])
+    assert ok, errors
+    assert "taking over" in stack.log("retry")
