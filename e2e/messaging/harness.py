@@ -6,10 +6,8 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,27 +17,14 @@ import pytest
 from apps.core.queues import SQSQueue
 from apps.shared.contracts import SendMessagesMessage
 from tools.testing.sqs_server import unique_name
+from tools.testing.waiting import free_port, wait_until
 
 WEBHOOK_SECRET = "e2e-webhook-secret"
 MIGRATE = ("import django; django.setup(); from django.core.management import call_command; "
            "call_command('migrate', verbosity=0)")
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Http:
@@ -105,7 +90,7 @@ class Messaging:
         return Http(self.api_url, key)
 
     def start_api(self, workers: int = 3, threads: int = 8) -> None:
-        port = _free_port()
+        port = free_port()
         self._spawn("api", ["-m", "apps.api.server", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                             "--threads", str(threads), "--worker-class", "gthread"])
         self.api_url = f"http://127.0.0.1:{port}"

@@ -7,7 +7,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
@@ -16,20 +15,12 @@ import requests
 from apps.core.queues import SQSQueue
 from apps.shared.contracts import VideoTranscodeMessage
 from tools.testing.sqs_server import unique_name
+from tools.testing.waiting import wait_until
 
 WORKER = [sys.executable, "-m", "apps.worker.video.sqs_main"]
 MANAGE = [sys.executable, "-m", "apps.api.manage"]
 
 
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 class Stack:

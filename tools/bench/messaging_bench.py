@@ -39,16 +39,10 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(_REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(_REPO_ROOT))
 
+from tools.testing.waiting import free_port  # noqa: E402
+
 MIGRATE = ("import django; django.setup(); from django.core.management import call_command; "
            "call_command('migrate', verbosity=0)")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _http(method: str, url: str, key: str, body=None, timeout: float = 300) -> tuple[int, dict]:
@@ -130,7 +124,7 @@ class Bench:
         return result.stdout
 
     def start_api(self) -> str:
-        port = _free_port()
+        port = free_port()
         log = open(self.workdir / "api.log", "wb")  # noqa: SIM115
         self.procs.append(subprocess.Popen(
             [sys.executable, "-m", "apps.api.server", "--bind", f"127.0.0.1:{port}", "--workers",

@@ -21,7 +21,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -29,6 +28,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from tools.testing.waiting import free_port
 
 
 def find_bin_dir() -> Path | None:
@@ -57,7 +57,7 @@ class PostgresServer:
     def start(self) -> "PostgresServer":
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
         for _ in range(3):  # a free port can be taken between finding and binding it
-            self.port = _free_port()
+            self.port = free_port()
             options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
                        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
             result = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30",
@@ -131,11 +131,6 @@ class PostgresServer:
         except OSError:
             return "<no log>"
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -7,19 +7,15 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from tools.testing.waiting import free_port
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager
 def redis_server(directory: Path) -> Iterator[str]:
     """Yields a redis:// URL; the server (no persistence) stops when the block ends."""
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(directory)],

@@ -2,12 +2,12 @@
 
 import contextlib
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from tools.testing.waiting import free_port
 
 CONFIG = """\
 version: 0.1
@@ -23,17 +23,12 @@ http:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @contextlib.contextmanager
 def registry(directory: Path) -> Iterator[str]:
     """Yields the registry's host:port; it serves plain HTTP until the block ends."""
     binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
-    port = _free_port()
+    port = free_port()
     config = directory / "registry.yml"
     config.write_text(CONFIG.format(root=directory / "storage", port=port))
     log = (directory / "registry.log").open("w")

@@ -8,7 +8,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -18,21 +17,13 @@ from apps.core.queues import SQSQueue
 from apps.shared.contracts import VideoTranscodeMessage
 from apps.worker.runtime.tests.handlers import EFFECT_TABLE
 from tools.testing.sqs_server import unique_name
+from tools.testing.waiting import wait_until
 
 WORKER_MODULE = "apps.worker.runtime.tests.worker_main"
 MIGRATE = ("import django; django.setup(); from django.core.management import call_command; "
            "call_command('migrate', verbosity=0)")
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 class Database:
