@@ -356,7 +356,8 @@ def _time_import_linter(root: Path, repeat: int, python: str) -> tuple[list[floa
     ``lint_imports()`` only, like ours; the CLI figure includes start-up.
     """
     (root / ".importlinter").write_text(ILINT_CONFIG)
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    # Keep the caller's PYTHONPATH: under `bazel run` it is where import-linter lives.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     inner, wall = [], []
     rc = None
     for _ in range(repeat):
@@ -367,11 +368,14 @@ def _time_import_linter(root: Path, repeat: int, python: str) -> tuple[list[floa
             raise SystemExit("import-linter run failed")
         _, seconds, rc = elapsed[-1].split()
         inner.append(float(seconds))
-        lint_imports = str(Path(python).with_name("lint-imports"))
-        command = [lint_imports] if Path(lint_imports).exists() else [python, "-m", "importlinter.cli"]
+        # The `lint-imports` console script, started the way its entry point starts it.
+        command = [python, "-c", "import sys; from importlinter.cli import lint_imports_command as c;"
+                   " sys.argv = ['lint-imports', '--no-cache']; c()"]
         t0 = time.perf_counter()
-        subprocess.run([*command, "--no-cache"], cwd=root, capture_output=True, text=True, env=env)
+        cli = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
         wall.append(time.perf_counter() - t0)
+        if cli.returncode != int(rc):
+            raise SystemExit(f"lint-imports CLI exited {cli.returncode}: {cli.stderr.strip()[-500:]}")
     return inner, wall, int(rc)
 
 
