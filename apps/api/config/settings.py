@@ -6,6 +6,7 @@ from apps.core.settings.base import INSTALLED_APPS
 INSTALLED_APPS = [
     *INSTALLED_APPS,
     "apps.domains.lectures",
+    "apps.domains.ai",
     "apps.support.messaging",
     "django.contrib.staticfiles",  # drf-yasg's Swagger UI and ReDoc assets
     "rest_framework",

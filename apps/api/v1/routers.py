@@ -12,3 +12,9 @@ from apps.api.v1.messaging.views import AlimtalkTemplateViewSet, MessageBatchVie
 
 router.register("messages", MessageBatchViewSet, basename="message-batch")
 router.register("messaging/templates", AlimtalkTemplateViewSet, basename="alimtalk-template")
+
+from apps.api.v1.ai.views import AIJobViewSet, AnswerKeyViewSet, QuestionViewSet  # noqa: E402
+
+router.register("ai/jobs", AIJobViewSet, basename="ai-job")
+router.register("ai/answer-keys", AnswerKeyViewSet, basename="ai-answer-key")
+router.register("questions", QuestionViewSet, basename="question")

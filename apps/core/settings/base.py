@@ -162,5 +162,16 @@ VIDEO_FFPROBE_BIN = os.environ.get("VIDEO_FFPROBE_BIN", "ffprobe")
 # Where the worker keeps a job's scratch files ("" is the system temp directory).
 VIDEO_WORK_DIR = os.environ.get("VIDEO_WORK_DIR", "")
 
+# --- AI jobs (OCR, answer-sheet grading, embeddings) -----------------------------------------
+
+# Largest image POST /api/v1/ai/jobs/ accepts, in bytes (400 beyond it).
+AI_UPLOAD_MAX_BYTES = int(os.environ.get("AI_UPLOAD_MAX_BYTES", str(20 * 1024**2)))
+# Largest image the worker decodes, in pixels (width x height); larger ones fail the job.
+AI_MAX_IMAGE_PIXELS = int(os.environ.get("AI_MAX_IMAGE_PIXELS", str(60_000_000)))
+# Tesseract languages for OCR jobs.
+AI_OCR_LANGUAGES = os.environ.get("AI_OCR_LANGUAGES", "kor+eng")
+# Questions one embedding forward pass takes at most.
+AI_EMBED_BATCH_SIZE = int(os.environ.get("AI_EMBED_BATCH_SIZE", "64"))
+
 # --- Messaging (SMS / LMS / Alimtalk, credits): see apps/core/settings/messaging.py ---
 from apps.core.settings.messaging import *  # noqa: E402,F401,F403

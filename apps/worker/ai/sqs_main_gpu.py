@@ -26,7 +26,7 @@ def load_handler():
     """The job handler, imported once Django is set up (it imports models)."""
     from apps.support.ai.services import jobs
 
-    return jobs.handle
+    return jobs.handler_for("cuda")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,16 +1,131 @@
-"""The AI workers' job handler (CPU and GPU queues alike).
+"""The AI workers' job handler: one AIJobMessage -> a "succeeded" job with its result, or a
+"failed" one with the reason.
 
-OCR, answer-sheet grading and embeddings are not part of this release. Until they are,
-every AI job fails for good with a message that says so: the worker marks the job's
-claim failed and deletes the message, instead of retrying it until it reaches the
-dead-letter queue.
+    handle                  the CPU worker's handler: ocr, omr_grade, embed on CPU
+    handler_for("cuda")     the GPU worker's handler: embed on CUDA (other types fail: they
+                            belong on the CPU queue)
+
+  ocr        the stored image -> ocr.recognise() -> {"text", "confidence", "lines": [...]}
+  omr_grade  the stored scan -> omr.read_sheet() against the job's answer key -> grade
+  embed      the job's questions -> Embedder.embed() -> stored on each question
+
+A job that can never succeed (an unreadable image, a sheet without its marks, no
+questions left) is marked "failed" and raises PermanentJobError, so the runtime deletes the
+message. Other errors (storage, database, shutdown) make the runtime retry; every step is
+safe to repeat. A delivery that finds the job "succeeded" does nothing.
 """
 
+import logging
+
+from django.conf import settings
+from django.core.files.storage import storages
+
 from apps.core.queues import JobContext, PermanentJobError, long_running
-from apps.shared.contracts import AIJobMessage
+from apps.domains.ai import selectors, services, status
+from apps.domains.ai.models import AIJob
+from apps.shared.contracts import AIJobMessage, AIJobType
+from apps.support.ai.services.imaging import UnreadableImage, decode_image
+
+log = logging.getLogger(__name__)
 
 
-# Inference takes long, so the real handler will not run inside one transaction.
-@long_running
-def handle(message: AIJobMessage, context: JobContext) -> None:
-    raise PermanentJobError(f"AI job type {message.job_type.value!r} is not available in this release")
+class JobInputError(Exception):
+    """The job's input cannot be processed: the job fails with this message."""
+
+
+def handler_for(device: str):
+    """The handler for a worker whose embeddings run on device ("cpu" or "cuda")."""
+
+    @long_running
+    def handle(message: AIJobMessage, context: JobContext | None) -> None:
+        job = selectors.job_for_message(job_id=message.job_id, tenant_id=message.tenant_id)
+        if job is None:
+            raise PermanentJobError(f"AI job {message.job_id} of tenant {message.tenant_id} does not exist")
+        if job.status == status.SUCCEEDED:
+            return
+        if job.status == status.FAILED:
+            raise PermanentJobError(f"AI job {job.id} has already failed: {job.failure_reason}")
+        job = services.start_processing(job=job)
+        try:
+            if device != "cpu" and job.job_type != AIJobType.EMBED:
+                raise JobInputError(f"{job.job_type} jobs run on the CPU worker, not the {device} worker")
+            result = run_job(job, device=device)
+        except JobInputError as exc:
+            services.mark_failed(job=job, reason=str(exc))
+            raise PermanentJobError(str(exc)) from None
+        services.mark_succeeded(job=job, result=result)
+        log.info("AI job %s (%s) succeeded", job.id, job.job_type)
+
+    return handle
+
+
+handle = handler_for("cpu")
+
+
+def run_job(job: AIJob, *, device: str = "cpu") -> dict:
+    if job.job_type == AIJobType.OCR:
+        return run_ocr(_image(job))
+    if job.job_type == AIJobType.OMR_GRADE:
+        return run_omr(_image(job), answers=_answers(job))
+    if job.job_type == AIJobType.EMBED:
+        return run_embed(job, device=device)
+    raise JobInputError(f"unknown AI job type {job.job_type!r}")
+
+
+def run_ocr(image) -> dict:
+    from apps.support.ai.services import ocr
+
+    try:
+        return ocr.recognise(image, languages=settings.AI_OCR_LANGUAGES).as_json()
+    except ocr.OCRFailed as exc:
+        raise JobInputError(str(exc)) from None
+
+
+def run_omr(image, *, answers: list[int]) -> dict:
+    from apps.support.ai.services import omr
+    from apps.support.ai.services.omr_layout import load_spec
+
+    spec = load_spec()
+    if len(answers) > spec.max_questions:
+        raise JobInputError(f"the answer key has {len(answers)} questions; sheet v{spec.version} holds "
+                            f"{spec.max_questions}")
+    try:
+        reading = omr.read_sheet(image, spec=spec, questions=len(answers))
+    except omr.SheetNotFound as exc:
+        raise JobInputError(f"not a readable answer sheet: {exc}") from None
+    result = omr.grade(reading, answers=answers).as_json()
+    result["fill"] = reading.fill
+    return result
+
+
+def run_embed(job: AIJob, *, device: str) -> dict:
+    from apps.support.ai.services.embed import Embedder
+
+    questions = selectors.questions_by_ids(tenant_id=job.tenant_id, question_ids=job.question_ids)
+    if not questions:
+        raise JobInputError("none of the job's questions exist any more")
+    embedder = Embedder.load(device=device)
+    vectors = embedder.embed([q.text for q in questions], batch_size=settings.AI_EMBED_BATCH_SIZE)
+    saved = services.store_embeddings(tenant_id=job.tenant_id, model=embedder.name,
+                                      vectors={q.id: v.tolist() for q, v in zip(questions, vectors)})
+    found = {str(q.id) for q in questions}
+    return {"model": embedder.name, "dimensions": embedder.dimensions, "device": device, "embedded": saved,
+            "missing": [q for q in job.question_ids if q not in found]}
+
+
+def _image(job: AIJob):
+    storage = storages["default"]
+    if not job.input_key or not storage.exists(job.input_key):
+        raise JobInputError(f"the uploaded file {job.input_key!r} is not in storage")
+    with storage.open(job.input_key, "rb") as handle:
+        data = handle.read()
+    try:
+        return decode_image(data, max_pixels=settings.AI_MAX_IMAGE_PIXELS)
+    except UnreadableImage as exc:
+        raise JobInputError(f"the file is not a readable image: {exc}") from None
+
+
+def _answers(job: AIJob) -> list[int]:
+    if job.answer_key is None:
+        raise JobInputError("the job has no answer key")
+    return [int(a) for a in job.answer_key.answers]

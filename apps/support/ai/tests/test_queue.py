@@ -2,9 +2,7 @@ import uuid
 
 import pytest
 
-from apps.core.queues import PermanentJobError, is_long_running
 from apps.shared.contracts import AIJobMessage, AIJobType
-from apps.support.ai.services import jobs
 from apps.support.ai.services.queue import AISQSQueue
 
 
@@ -27,9 +25,3 @@ def test_embeddings_follow_the_embed_device_and_the_rest_stay_on_cpu(settings):
     assert AISQSQueue.for_job(_job(AIJobType.OMR_GRADE)).device == "cpu"
     settings.AI_EMBED_DEVICE = "cpu"
     assert AISQSQueue.for_job(_job(AIJobType.EMBED)).device == "cpu"
-
-
-def test_the_handler_says_plainly_that_ai_jobs_are_not_available_yet():
-    assert is_long_running(jobs.handle)
-    with pytest.raises(PermanentJobError, match="'ocr' is not available in this release"):
-        jobs.handle(_job(AIJobType.OCR), None)

@@ -1,0 +1,1 @@
+"""AI jobs (OCR, answer-sheet grading, embeddings), answer keys and questions."""

@@ -1,0 +1,36 @@
+"""OCR on generated pages: known Korean and English text, clean and as a turned, noisy scan.
+Character error rate (whitespace ignored) at most 5% clean and 10% noisy."""
+
+import pytest
+
+from apps.support.ai.services import ocr
+from apps.support.ai.services.imaging import decode_image
+from apps.support.ai.testing import text_images as ti
+
+CASES = {
+    "english-clean": (ti.ENGLISH_LINES, False, {}, 0.05),
+    "english-turned-noisy": (ti.ENGLISH_LINES, False, {"degrees": -3, "noise": 25, "blur": True}, 0.10),
+    "korean-clean": (ti.KOREAN_LINES, True, {}, 0.05),
+    "korean-turned": (ti.KOREAN_LINES, True, {"degrees": 2.5}, 0.10),
+    "korean-turned-noisy": (ti.KOREAN_LINES, True, {"degrees": 2, "noise": 25, "blur": True, "seed": 3}, 0.10),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_character_error_rate(name):
+    lines, korean, scan, limit = CASES[name]
+    image = decode_image(ti.png_bytes(ti.scanned(ti.render_lines(lines, korean=korean), **scan)))
+    result = ocr.recognise(image, languages="kor+eng")
+    cer = ti.character_error_rate("\n".join(lines), result.text)
+    print(f"{name}: CER {cer:.3f}, skew {result.skew_degrees}, confidence {result.confidence}")
+    assert cer <= limit, result.text
+    assert len(result.lines) == len(lines)
+    assert all(0 <= line.confidence <= 100 for line in result.lines)
+    assert result.confidence > 70
+    if scan.get("degrees"):
+        assert abs(result.skew_degrees + scan["degrees"]) <= 0.5
+
+
+def test_character_error_rate_helper():
+    assert ti.character_error_rate("abcd", "ab cd") == 0
+    assert ti.character_error_rate("abcd", "abxd") == 0.25
