@@ -9,13 +9,12 @@ import uuid
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from apps.core.models import Tenant
 from apps.domains.ai import status
 from apps.domains.ai.models import AIJob, AnswerKey, Question
-from apps.domains.ai.status import InvalidTransition, check_transition
+from apps.domains.ai.status import InvalidTransition
 
 FAILURE_REASON_MAX_CHARS = 2000
 MAX_CHOICES = 9
@@ -109,14 +108,4 @@ def mark_failed(*, job: AIJob, reason: str) -> AIJob:
 
 def _transition(job: AIJob, new: str, **fields) -> AIJob:
     """The only writer of AIJob.status."""
-    check_transition(job.status, new)
-    with transaction.atomic():
-        moved = AIJob.objects.filter(pk=job.pk, status=job.status).update(
-            status=new, updated_at=timezone.now(), **fields)
-    if not moved:
-        job.refresh_from_db(fields=["status"])
-        raise InvalidTransition(job.status, new)
-    job.status = new
-    for name, value in fields.items():
-        setattr(job, name, value)
-    return job
+    return status.MACHINE.move(job, new, **fields)

@@ -4,8 +4,11 @@
                                     -> failed
 
 Nothing else: a succeeded or failed job stays that way, and nothing goes back.
-services._transition() is the only writer of AIJob.status and checks every change here first.
+services._transition() is the only writer of AIJob.status:
+it moves a job with MACHINE.move(), which checks every change here first.
 """
+
+from apps.core.status_machine import InvalidTransition, StatusMachine  # noqa: F401 (re-exported)
 
 CREATED = "created"
 QUEUED = "queued"
@@ -13,24 +16,15 @@ PROCESSING = "processing"
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 
-TRANSITIONS: dict[str, frozenset[str]] = {
+MACHINE = StatusMachine("an AI job", {
     CREATED: frozenset({QUEUED}),
     QUEUED: frozenset({PROCESSING}),
     PROCESSING: frozenset({SUCCEEDED, FAILED}),
     SUCCEEDED: frozenset(),
     FAILED: frozenset(),
-}
+})
 
-FINAL = frozenset({SUCCEEDED, FAILED})
+TRANSITIONS = MACHINE.transitions
+FINAL = MACHINE.final
+check_transition = MACHINE.check
 
-
-class InvalidTransition(Exception):
-    def __init__(self, current: str, new: str):
-        super().__init__(f"an AI job cannot go from {current!r} to {new!r}")
-        self.current = current
-        self.new = new
-
-
-def check_transition(current: str, new: str) -> None:
-    if new not in TRANSITIONS.get(current, frozenset()):
-        raise InvalidTransition(current, new)

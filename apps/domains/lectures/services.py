@@ -7,13 +7,12 @@ processes racing on one video cannot both move it: the loser gets InvalidTransit
 
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.core.models import Tenant
 from apps.domains.lectures import status
 from apps.domains.lectures.models import Lecture, LectureVideo
-from apps.domains.lectures.status import InvalidTransition, check_transition
+from apps.domains.lectures.status import InvalidTransition
 
 FAILURE_REASON_MAX_CHARS = 2000
 
@@ -126,16 +125,4 @@ def mark_failed(*, video: LectureVideo, reason: str) -> LectureVideo:
 
 def _transition(video: LectureVideo, new: str, **fields) -> LectureVideo:
     """The only writer of LectureVideo.status."""
-    check_transition(video.status, new)
-    with transaction.atomic():
-        moved = LectureVideo.objects.filter(pk=video.pk, status=video.status).update(
-            status=new, updated_at=timezone.now(), **fields
-        )
-    if not moved:
-        # Someone else moved it first: report the status it has now.
-        video.refresh_from_db(fields=["status"])
-        raise InvalidTransition(video.status, new)
-    video.status = new
-    for name, value in fields.items():
-        setattr(video, name, value)
-    return video
+    return status.MACHINE.move(video, new, **fields)

@@ -4,9 +4,11 @@
                                      -> failed
 
 Nothing else: a ready or failed video stays that way, and nothing goes back.
-services._transition() is the only writer of LectureVideo.status and checks every change
-here first.
+services._transition() is the only writer of LectureVideo.status: it moves a video with
+MACHINE.move(), which checks every change here first.
 """
+
+from apps.core.status_machine import InvalidTransition, StatusMachine  # noqa: F401 (re-exported)
 
 UPLOADED = "uploaded"
 QUEUED = "queued"
@@ -14,24 +16,15 @@ PROCESSING = "processing"
 READY = "ready"
 FAILED = "failed"
 
-TRANSITIONS: dict[str, frozenset[str]] = {
+MACHINE = StatusMachine("a video", {
     UPLOADED: frozenset({QUEUED}),
     QUEUED: frozenset({PROCESSING}),
     PROCESSING: frozenset({READY, FAILED}),
     READY: frozenset(),
     FAILED: frozenset(),
-}
+})
 
-FINAL = frozenset({READY, FAILED})
+TRANSITIONS = MACHINE.transitions
+FINAL = MACHINE.final
+check_transition = MACHINE.check
 
-
-class InvalidTransition(Exception):
-    def __init__(self, current: str, new: str):
-        super().__init__(f"a video cannot go from {current!r} to {new!r}")
-        self.current = current
-        self.new = new
-
-
-def check_transition(current: str, new: str) -> None:
-    if new not in TRANSITIONS.get(current, frozenset()):
-        raise InvalidTransition(current, new)
