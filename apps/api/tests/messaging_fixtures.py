@@ -5,18 +5,7 @@ import pytest
 from apps.core.services.api_keys import create_api_key, create_tenant
 from apps.support.messaging import credit_services
 from apps.support.messaging.services import batches
-
-
-class RecordingQueue:
-    def __init__(self):
-        self.sent = []
-        self.fail_with: Exception | None = None
-
-    def send(self, message, **kwargs):
-        if self.fail_with is not None:
-            raise self.fail_with
-        self.sent.append(message)
-        return f"m-{len(self.sent)}"
+from tools.testing.recording_queue import RecordingQueue
 
 
 class Caller:
