@@ -18,3 +18,8 @@ from apps.api.v1.ai.views import AIJobViewSet, AnswerKeyViewSet, QuestionViewSet
 router.register("ai/jobs", AIJobViewSet, basename="ai-job")
 router.register("ai/answer-keys", AnswerKeyViewSet, basename="ai-answer-key")
 router.register("questions", QuestionViewSet, basename="question")
+
+from apps.api.v1.tenants.views import ApiKeyViewSet, TenantViewSet  # noqa: E402
+
+router.register("tenants", TenantViewSet, basename="tenant")
+router.register("tenant/keys", ApiKeyViewSet, basename="api-key")

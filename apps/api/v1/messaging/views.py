@@ -36,7 +36,7 @@ from apps.api.v1.messaging.serializers import (
     TopUpSerializer,
     TransactionSerializer,
 )
-from apps.core.models import Tenant
+from apps.core.selectors.tenants import find_tenant
 from apps.support.messaging import credit_services, selectors
 from apps.support.messaging.models import AlimtalkTemplate, Recipient
 from apps.support.messaging.services import batches, delivery_reports
@@ -145,12 +145,7 @@ class TopUpView(APIView):
         tenant = request.tenant
         wanted = incoming.validated_data.get("tenant")
         if wanted:
-            tenant = Tenant.objects.filter(slug=wanted).first()
-            if tenant is None:
-                try:
-                    tenant = Tenant.objects.filter(pk=wanted).first()
-                except Exception:  # not a UUID either
-                    tenant = None
+            tenant = find_tenant(wanted)
             if tenant is None:
                 return Response({"tenant": [f"no tenant {wanted!r}"]}, status=status.HTTP_400_BAD_REQUEST)
         row = credit_services.top_up(tenant_id=tenant.id, amount=incoming.validated_data["amount"],
