@@ -9,6 +9,17 @@ _ENGINES = {
 }
 
 
+# The embedded default is one SQLite file written by the API and every local worker at once.
+# WAL lets readers go on during a write; IMMEDIATE transactions take the write lock at
+# BEGIN, so two writers queue (up to `timeout` seconds) instead of one failing with
+# "database is locked" when it upgrades a read lock.
+SQLITE_SHARED_BY_PROCESSES = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 class DatabaseUrlError(ValueError):
     pass
 
@@ -30,7 +41,7 @@ def database_from_url(url: str) -> dict:
         name = unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path)
         if not name:
             raise DatabaseUrlError("DATABASE_URL for sqlite needs a file path: sqlite:////path/to/db.sqlite3")
-        return {"ENGINE": engine, "NAME": name}
+        return {"ENGINE": engine, "NAME": name, "OPTIONS": SQLITE_SHARED_BY_PROCESSES}
     options = dict(parse_qsl(parts.query))
     config = {
         "ENGINE": engine,
