@@ -20,6 +20,7 @@ from tools.testing.sqs_server import unique_name
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # the worker decides whether it decodes
+PDF = b"%PDF-1.7\n" + b"\x00" * 64  # and whether it renders
 
 
 class Caller:
@@ -79,6 +80,18 @@ def test_an_ocr_upload_is_stored_and_queued(alice, ai_queue, media_root):
     assert alice.get(f"/api/v1/ai/jobs/{job.id}/").json()["status"] == "queued"
 
 
+def test_a_pdf_upload_is_stored_and_queued_with_its_page(alice, ai_queue, media_root):
+    response = alice.post("/api/v1/ai/jobs/", {"type": "ocr", "page": 3, "file": SimpleUploadedFile("scan.pdf", PDF)})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["status"], body["input_format"], body["page"]) == ("queued", "pdf", 3)
+    job = AIJob.objects.get(pk=body["id"])
+    assert job.input_key.endswith(".pdf") and (media_root / job.input_key).read_bytes() == PDF
+    assert _sent(ai_queue).job_id == job.id
+    default = alice.post("/api/v1/ai/jobs/", {"type": "ocr", "file": SimpleUploadedFile("scan.pdf", PDF)})
+    assert default.status_code == 201 and default.json()["page"] == 1
+
+
 def test_an_omr_job_needs_the_callers_answer_key(alice, bob, ai_queue, media_root):
     created = alice.json("/api/v1/ai/answer-keys/", {"name": "Quiz", "answers": [1, 2, 3]})
     assert created.status_code == 201, created.content
@@ -98,9 +111,11 @@ def test_an_omr_job_needs_the_callers_answer_key(alice, bob, ai_queue, media_roo
 
 
 @pytest.mark.parametrize("data, field, text", [
-    ({"type": "ocr", "file": b"%PDF-1.4 not an image"}, "file", "not an image"),
+    ({"type": "ocr", "file": b"GIF89a not read here"}, "file", "not an image or PDF this service reads"),
     ({"type": "ocr", "file": b""}, "file", ""),  # DRF's own (localised) message
-    ({"type": "ocr"}, "file", "needs an image"),
+    ({"type": "ocr"}, "file", "needs an image file or a PDF"),
+    ({"type": "ocr", "file": PDF, "page": 0}, "page", ""),  # DRF's own message
+    ({"type": "ocr", "file": PNG, "page": 2}, "file", "page 2 was asked for, but a PNG image has one page"),
     ({"type": "translate", "file": PNG}, "type", "translate"),
     ({"type": "embed", "file": PNG}, "question_ids", "needs question ids"),
 ])
@@ -151,7 +166,7 @@ def test_similar_questions(alice, bob):
 
 def test_the_api_never_loads_the_inference_stack():
     code = ("import django, sys; django.setup(); import apps.api.config.urls, apps.api.v1.ai.views; "
-            "bad = sorted({'torch', 'cv2', 'pytesseract', 'PIL', 'transformers'} & set(sys.modules)); "
+            "bad = sorted({'torch', 'cv2', 'pytesseract', 'PIL', 'pypdfium2', 'transformers'} & set(sys.modules)); "
             "print(bad); sys.exit(bool(bad))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "DJANGO_SETTINGS_MODULE": "apps.api.config.settings"})

@@ -1,5 +1,6 @@
 """AI jobs, answer keys and questions. Write through services.py, read through selectors.py."""
 
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from apps.core.models import BaseModel, Tenant
@@ -67,12 +68,13 @@ class AIJob(BaseModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATED)
     failure_reason = models.TextField(blank=True)
 
-    # ocr and omr_grade: the uploaded image's storage key, its client-side name (display
-    # only), size and the format its first bytes show.
+    # ocr and omr_grade: the uploaded image's or PDF's storage key, its client-side name
+    # (display only), size and the format its first bytes show; of a PDF, the page to read.
     input_key = models.CharField(max_length=1024, blank=True)
     original_filename = models.CharField(max_length=255, blank=True)
     size_bytes = models.PositiveBigIntegerField(default=0)
     input_format = models.CharField(max_length=16, blank=True)
+    page = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     # omr_grade: the key to grade against.
     answer_key = models.ForeignKey(AnswerKey, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="jobs")

@@ -56,12 +56,12 @@ def store_embeddings(*, tenant_id: uuid.UUID, vectors: dict[uuid.UUID, list[floa
 # --- jobs ------------------------------------------------------------------------------------
 
 def create_job(*, tenant: Tenant, job_type: str, job_id: uuid.UUID | None = None, input_key: str = "",
-               original_filename: str = "", size_bytes: int = 0, input_format: str = "",
+               original_filename: str = "", size_bytes: int = 0, input_format: str = "", page: int = 1,
                answer_key: AnswerKey | None = None, question_ids: Sequence[uuid.UUID] = ()) -> AIJob:
     """Records a job whose input (if any) is already in storage; status "created"."""
     job = AIJob(
         id=job_id or uuid.uuid4(), tenant=tenant, job_type=job_type, input_key=input_key,
-        original_filename=original_filename[:255], size_bytes=size_bytes, input_format=input_format,
+        original_filename=original_filename[:255], size_bytes=size_bytes, input_format=input_format, page=page,
         answer_key=answer_key, question_ids=[str(q) for q in question_ids],
     )
     job.full_clean()

@@ -5,11 +5,15 @@ from rest_framework import serializers
 from apps.shared.contracts import AIJobType
 
 MAX_QUESTION_IDS = 1000
+MAX_PAGE = 100_000
 
 
 class JobCreateSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=[t.value for t in AIJobType])
-    file = serializers.FileField(required=False, help_text="ocr, omr_grade: the image (multipart/form-data)")
+    file = serializers.FileField(required=False,
+                                 help_text="ocr, omr_grade: the image or PDF (multipart/form-data)")
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE,
+                                    help_text="ocr, omr_grade on a PDF: the page to read, 1-based (default 1)")
     answer_key = serializers.UUIDField(required=False, help_text="omr_grade: the answer key's id")
     question_ids = serializers.ListField(child=serializers.UUIDField(), required=False,
                                          max_length=MAX_QUESTION_IDS, help_text="embed: the questions to embed")
@@ -18,7 +22,7 @@ class JobCreateSerializer(serializers.Serializer):
         job_type = data["type"]
         if job_type in (AIJobType.OCR, AIJobType.OMR_GRADE):
             if "file" not in data:
-                raise serializers.ValidationError({"file": [f"a {job_type} job needs an image file"]})
+                raise serializers.ValidationError({"file": [f"a {job_type} job needs an image file or a PDF"]})
             if data.get("question_ids"):
                 raise serializers.ValidationError({"question_ids": [f"a {job_type} job takes no question ids"]})
         if job_type == AIJobType.OMR_GRADE and "answer_key" not in data:
@@ -28,6 +32,8 @@ class JobCreateSerializer(serializers.Serializer):
                 raise serializers.ValidationError({"question_ids": ["an embed job needs question ids"]})
             if "file" in data:
                 raise serializers.ValidationError({"file": ["an embed job takes no file"]})
+            if "page" in data:
+                raise serializers.ValidationError({"page": ["an embed job takes no page"]})
         return data
 
 
@@ -39,6 +45,7 @@ class JobOutputSerializer(serializers.Serializer):
     original_filename = serializers.CharField()
     size_bytes = serializers.IntegerField()
     input_format = serializers.CharField()
+    page = serializers.IntegerField(help_text="of a PDF, the page read (1-based)")
     answer_key = serializers.UUIDField(source="answer_key_id", allow_null=True)
     question_ids = serializers.ListField(child=serializers.CharField())
     result = serializers.JSONField(allow_null=True)

@@ -2,6 +2,7 @@
 job, key or question is a 404 (or, named in a request body, a 400).
 
     GET/POST  /api/v1/ai/jobs/                 POST: type ocr | omr_grade (multipart "file",
+                                               an image or a PDF with "page", default 1;
                                                omr_grade also "answer_key") or embed (JSON
                                                "question_ids"): 201, "queued"
     GET       /api/v1/ai/jobs/{id}/            status, result when succeeded, reason when failed
@@ -11,8 +12,9 @@ job, key or question is a 404 (or, named in a request body, a 400).
     GET       /api/v1/questions/{id}/
     GET       /api/v1/questions/{id}/similar/?k=5   nearest questions by embedding
 
-A file that is not an image, or too large, is a 400 at upload; one that only decoding shows
-to be unreadable makes a "failed" job with the reason. A job stored but not queued is a 503.
+A file that is not an image or PDF, or too large, is a 400 at upload; one that only
+decoding shows to be unreadable (a corrupt or encrypted PDF, a page it does not have) makes
+a "failed" job with the reason. A job stored but not queued is a 503.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -88,7 +90,7 @@ class AIJobViewSet(viewsets.GenericViewSet):
                     if answer_key is None:
                         raise ValidationError({"answer_key": [f"no such answer key: {data['answer_key']}"]})
                 job = uploads.submit_image_job(tenant=request.tenant, job_type=data["type"], upload=data["file"],
-                                               answer_key=answer_key)
+                                               answer_key=answer_key, page=data.get("page", 1))
         except uploads.JobRejected as exc:
             raise ValidationError({"file": [str(exc)]}) from None
         except uploads.QueueUnavailable as exc:

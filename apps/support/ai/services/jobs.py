@@ -9,14 +9,19 @@
   omr_grade  the stored scan -> omr.read_sheet() against the job's answer key -> grade
   embed      the job's questions -> Embedder.embed() -> stored on each question
 
-A job that can never succeed (an unreadable image, a sheet without its marks, no
-questions left) is marked "failed" and raises PermanentJobError, so the runtime deletes the
-message. Other errors (storage, database, shutdown) make the runtime retry; every step is
-safe to repeat. A delivery that finds the job "succeeded" does nothing.
+A stored PDF is read as the image of its job's page (pdf.render_page()), and the result
+says which: {"page": 2, "pages": 3, ...}.
+
+A job that can never succeed (an unreadable image or PDF, a page the PDF does not have, a
+sheet without its marks, no questions left) is marked "failed" and raises
+PermanentJobError, so the runtime deletes the message. Other errors (storage, database,
+shutdown) make the runtime retry; every step is safe to repeat. A delivery that finds the
+job "succeeded" does nothing.
 """
 
 import logging
 
+import numpy as np
 from django.conf import settings
 from django.core.files.storage import storages
 
@@ -25,6 +30,7 @@ from apps.domains.ai import selectors, services, status
 from apps.domains.ai.models import AIJob
 from apps.shared.contracts import AIJobMessage, AIJobType
 from apps.support.ai.services.imaging import UnreadableImage, decode_image
+from apps.support.ai.services.sniffing import PDF
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +70,11 @@ handle = handler_for("cpu")
 
 def run_job(job: AIJob, *, device: str = "cpu") -> dict:
     if job.job_type == AIJobType.OCR:
-        return run_ocr(_image(job))
+        image, source = _image(job)
+        return {**run_ocr(image), **source}
     if job.job_type == AIJobType.OMR_GRADE:
-        return run_omr(_image(job), answers=_answers(job))
+        image, source = _image(job)
+        return {**run_omr(image, answers=_answers(job)), **source}
     if job.job_type == AIJobType.EMBED:
         return run_embed(job, device=device)
     raise JobInputError(f"unknown AI job type {job.job_type!r}")
@@ -113,14 +121,23 @@ def run_embed(job: AIJob, *, device: str) -> dict:
             "missing": [q for q in job.question_ids if q not in found]}
 
 
-def _image(job: AIJob):
+def _image(job: AIJob) -> tuple[np.ndarray, dict]:
+    """The job's input as pixels, and which page of how many it was ({} for an image)."""
     storage = storages["default"]
     if not job.input_key or not storage.exists(job.input_key):
         raise JobInputError(f"the uploaded file {job.input_key!r} is not in storage")
     with storage.open(job.input_key, "rb") as handle:
         data = handle.read()
+    if job.input_format == PDF.name:
+        from apps.support.ai.services import pdf
+
+        try:
+            page = pdf.render_page(data, number=job.page, max_pixels=settings.AI_MAX_IMAGE_PIXELS)
+        except pdf.UnreadablePDF as exc:
+            raise JobInputError(str(exc)) from None
+        return page.image, {"page": page.number, "pages": page.count}
     try:
-        return decode_image(data, max_pixels=settings.AI_MAX_IMAGE_PIXELS)
+        return decode_image(data, max_pixels=settings.AI_MAX_IMAGE_PIXELS), {}
     except UnreadableImage as exc:
         raise JobInputError(f"the file is not a readable image: {exc}") from None
 

@@ -1,5 +1,5 @@
 """What an uploaded file is, from its first bytes (never its name): the image formats the
-AI worker decodes."""
+AI worker decodes, and PDF, whose pages it renders."""
 
 from dataclasses import dataclass
 
@@ -7,19 +7,20 @@ SNIFF_BYTES = 16
 
 
 @dataclass(frozen=True)
-class ImageFormat:
+class InputFormat:
     name: str
     extension: str
 
 
-PNG = ImageFormat("png", "png")
-JPEG = ImageFormat("jpeg", "jpg")
-TIFF = ImageFormat("tiff", "tif")
-BMP = ImageFormat("bmp", "bmp")
-WEBP = ImageFormat("webp", "webp")
+PNG = InputFormat("png", "png")
+JPEG = InputFormat("jpeg", "jpg")
+TIFF = InputFormat("tiff", "tif")
+BMP = InputFormat("bmp", "bmp")
+WEBP = InputFormat("webp", "webp")
+PDF = InputFormat("pdf", "pdf")
 
 
-def sniff_image(head: bytes) -> ImageFormat | None:
+def sniff(head: bytes) -> InputFormat | None:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head.startswith(b"\xff\xd8\xff"):
@@ -30,4 +31,7 @@ def sniff_image(head: bytes) -> ImageFormat | None:
         return BMP
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
+    # Readers tolerate junk before the header; uploads with any are refused rather than guessed at.
+    if head.startswith(b"%PDF-"):
+        return PDF
     return None

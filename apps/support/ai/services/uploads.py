@@ -1,14 +1,17 @@
 """Creating AI jobs for the API: check the input, store it, queue the job.
 
     job = submit_image_job(tenant=t, job_type="ocr", upload=request.FILES["file"])
+    job = submit_image_job(tenant=t, job_type="ocr", upload=pdf_upload, page=2)
     job = submit_image_job(tenant=t, job_type="omr_grade", upload=..., answer_key=key)
     job = submit_embed_job(tenant=t, questions=[...])
 
-Refused input raises JobRejected (ImageTooLarge, NotAnImage) before anything is stored:
-the API answers 400. What only decoding can tell (a truncated or corrupt image, an answer
-sheet without its marks) the worker finds, and the job ends "failed" with the reason.
+The file is an image or a PDF; of a PDF the worker reads one page (page, 1-based).
+Refused input raises JobRejected (ImageTooLarge, UnsupportedFile) before anything is
+stored: the API answers 400. What only decoding can tell (a truncated or corrupt image or
+PDF, an encrypted PDF, a page the PDF does not have, an answer sheet without its marks)
+the worker finds, and the job ends "failed" with the reason.
 When SQS cannot be reached the job stays "created" and QueueUnavailable says so.
-Nothing here imports opencv, pytesseract or torch.
+Nothing here imports opencv, pytesseract, pypdfium2 or torch.
 """
 
 import uuid
@@ -25,7 +28,7 @@ from apps.domains.ai import keys, services, status
 from apps.domains.ai.models import AIJob, AnswerKey, Question
 from apps.shared.contracts import AIJobMessage, AIJobType
 from apps.support.ai.services.queue import AISQSQueue
-from apps.support.ai.services.sniffing import SNIFF_BYTES, sniff_image
+from apps.support.ai.services.sniffing import PDF, SNIFF_BYTES, sniff
 
 
 class JobRejected(Exception):
@@ -36,7 +39,7 @@ class ImageTooLarge(JobRejected):
     pass
 
 
-class NotAnImage(JobRejected):
+class UnsupportedFile(JobRejected):
     pass
 
 
@@ -49,27 +52,31 @@ class QueueUnavailable(Exception):
 
 
 def submit_image_job(*, tenant: Tenant, job_type: str, upload: UploadedFile,
-                     answer_key: AnswerKey | None = None) -> AIJob:
+                     answer_key: AnswerKey | None = None, page: int = 1) -> AIJob:
     if job_type not in (AIJobType.OCR, AIJobType.OMR_GRADE):
         raise JobRejected(f"{job_type!r} jobs do not take a file")
     if job_type == AIJobType.OMR_GRADE and answer_key is None:
         raise JobRejected("an omr_grade job needs an answer key")
+    if page < 1:
+        raise JobRejected(f"pages are numbered from 1, not {page}")
     limit = settings.AI_UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise ImageTooLarge(f"the file is {upload.size} bytes; the limit is {limit} bytes")
     if upload.size == 0:
-        raise NotAnImage("the file is empty")
+        raise UnsupportedFile("the file is empty")
     upload.seek(0)
-    image_format = sniff_image(upload.read(SNIFF_BYTES))
+    input_format = sniff(upload.read(SNIFF_BYTES))
     upload.seek(0)
-    if image_format is None:
-        raise NotAnImage("the file is not an image this service reads (PNG, JPEG, TIFF, BMP, WebP)")
+    if input_format is None:
+        raise UnsupportedFile("the file is not an image or PDF this service reads (PNG, JPEG, TIFF, BMP, WebP, PDF)")
+    if page != 1 and input_format != PDF:
+        raise JobRejected(f"page {page} was asked for, but a {input_format.name.upper()} image has one page")
     job_id = uuid.uuid4()
-    key = keys.input_key(tenant_id=tenant.id, job_id=job_id, extension=image_format.extension)
+    key = keys.input_key(tenant_id=tenant.id, job_id=job_id, extension=input_format.extension)
     stored_key = storages["default"].save(key, upload)
     job = services.create_job(tenant=tenant, job_type=job_type, job_id=job_id, input_key=stored_key,
                               original_filename=upload.name or "", size_bytes=upload.size,
-                              input_format=image_format.name, answer_key=answer_key)
+                              input_format=input_format.name, answer_key=answer_key, page=page)
     return request_job(job=job)
 
 

@@ -1,1 +1,1 @@
-"""Generated inputs for the AI worker's tests and benchmark: text images and filled answer sheets."""
+"""Generated inputs for the AI worker's tests and benchmark: text images, filled answer sheets and PDFs."""
