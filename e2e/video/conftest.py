@@ -1,6 +1,6 @@
 import pytest
 
-from e2e.video.stack import Stack
+from e2e.stack import Stack
 from tools.testing.sqs_server import sqs_server  # noqa: F401
 
 
@@ -9,7 +9,16 @@ def make_stack(tmp_path, sqs_server):  # noqa: F811
     stacks = []
 
     def make(**kwargs) -> Stack:
-        stack = Stack(tmp_path, sqs_server, **kwargs)
+        env = {
+            # Served straight from the bucket, as a player would fetch it through a CDN.
+            "AWS_DEFAULT_ACL": "public-read",
+            "VIDEO_HLS_SEGMENT_SECONDS": "2",
+            "VIDEO_X264_PRESET": "ultrafast",
+            "VIDEO_WORK_DIR": str(tmp_path),
+            **kwargs,
+        }
+        stack = Stack(tmp_path, sqs_server, worker="apps.worker.video.sqs_main", queue_setting="SQS_VIDEO_QUEUE",
+                      **env)
         stacks.append(stack)
         return stack
 

@@ -4,10 +4,11 @@ the published HLS over HTTP with ffmpeg."""
 
 import os
 import signal
+
 import requests
 
-from e2e.video.stack import wait_until
 from tools.testing import media
+from tools.testing.waiting import wait_until
 
 
 def test_upload_transcode_and_play(make_stack, tmp_path):

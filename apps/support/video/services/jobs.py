@@ -53,6 +53,8 @@ def handle(message: VideoTranscodeMessage, context: JobContext) -> None:
     video = services.start_processing(video=video)
     storage = storages["default"]
     work_root = settings.VIDEO_WORK_DIR or None
+    if work_root:
+        Path(work_root).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="academy-video-", dir=work_root) as scratch:
         work = Path(scratch)
         try:

@@ -1,6 +1,16 @@
-"""The whole video pipeline as separate processes, for end-to-end tests: moto (SQS and S3)
-on 127.0.0.1, an SQLite file, the API under gunicorn on an ephemeral port, and video
-workers started as `python -m apps.worker.video.sqs_main`."""
+"""A pipeline as separate processes, for end-to-end tests: moto (SQS and S3) on 127.0.0.1,
+an SQLite file, the API under gunicorn on an ephemeral port, and the pipeline's worker
+started as `python -m <worker>`.
+
+    stack = Stack(tmp_path, sqs_server, worker="apps.worker.video.sqs_main",
+                  queue_setting="SQS_VIDEO_QUEUE", VIDEO_X264_PRESET="ultrafast")
+    key = stack.api_key("daechi"); api = stack.start_api()
+    stack.start_worker("--once").wait(90)
+
+queue_setting is the environment variable the API and the worker both read the queue's
+name from; the stack creates that queue (and its DLQ) under a fresh name. Keyword
+arguments become the processes' environment, over the defaults here.
+"""
 
 import os
 import re
@@ -13,28 +23,25 @@ import boto3
 import requests
 
 from apps.core.queues import SQSQueue
-from apps.shared.contracts import VideoTranscodeMessage
 from tools.testing.sqs_server import unique_name
 from tools.testing.waiting import wait_until
 
-WORKER = [sys.executable, "-m", "apps.worker.video.sqs_main"]
 MANAGE = [sys.executable, "-m", "apps.api.manage"]
 
 
-
-
 class Stack:
-    def __init__(self, tmp_path: Path, sqs_server, *, visibility_timeout: int = 30, **env):
+    def __init__(self, tmp_path: Path, sqs_server, *, worker: str, queue_setting: str, visibility_timeout: int = 30,
+                 **env):
         self.tmp_path = tmp_path
         self.sqs_server = sqs_server
+        self.worker = worker
         self.bucket = unique_name("media")
         session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                         region_name=sqs_server.region)
         self.s3 = session.client("s3", endpoint_url=sqs_server.endpoint_url)
         self.s3.create_bucket(Bucket=self.bucket,
                               CreateBucketConfiguration={"LocationConstraint": sqs_server.region})
-        self.queue = SQSQueue(name=unique_name("video"), message_type=VideoTranscodeMessage,
-                              client=sqs_server.client())
+        self.queue = SQSQueue(name=unique_name("jobs"), client=sqs_server.client())
         self.queue.ensure(visibility_timeout=visibility_timeout, max_receive_count=5)
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -45,13 +52,8 @@ class Stack:
             "ACADEMY_DATA_DIR": str(tmp_path / "data"),
             "MEDIA_STORAGE": "s3",
             "AWS_STORAGE_BUCKET_NAME": self.bucket,
-            # Served straight from the bucket, as a player would fetch it through a CDN.
-            "AWS_DEFAULT_ACL": "public-read",
-            "SQS_VIDEO_QUEUE": self.queue.name,
+            queue_setting: self.queue.name,
             "SQS_WAIT_TIME_SECONDS": "1",
-            "VIDEO_HLS_SEGMENT_SECONDS": "2",
-            "VIDEO_X264_PRESET": "ultrafast",
-            "VIDEO_WORK_DIR": str(tmp_path),
             "WORKER_HEALTH_FILE": str(tmp_path / "worker.alive"),
             "WORKER_SHUTDOWN_GRACE_SECONDS": "2",
             **sqs_server.env(),
@@ -91,9 +93,9 @@ class Stack:
 
     def start_worker(self, *args: str, name: str = "worker") -> subprocess.Popen:
         log = open(self.tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        # Its own process group: killing the group kills ffmpeg with it, as a container stop does.
-        proc = subprocess.Popen([*WORKER, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        # Its own process group: killing the group kills its children (ffmpeg) too, as a container stop does.
+        proc = subprocess.Popen([sys.executable, "-m", self.worker, *args], env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(proc)
         return proc
 
@@ -106,9 +108,10 @@ class Stack:
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
         return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
-    def visible_messages(self) -> int:
+    def visible_messages(self, *, dlq: bool = False) -> int:
         attributes = self.queue.client.get_queue_attributes(
-            QueueUrl=self.queue.url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+            QueueUrl=self.queue.dlq_url if dlq else self.queue.url,
+            AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"])
 
     def close(self) -> None:
