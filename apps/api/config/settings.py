@@ -49,6 +49,8 @@ REST_FRAMEWORK = {
 
 SWAGGER_SETTINGS = {
     "USE_SESSION_AUTH": False,
+    # Swagger UI would otherwise send the schema's URL to an online validator.
+    "VALIDATOR_URL": None,
     "SECURITY_DEFINITIONS": {
         "Api-Key": {"type": "apiKey", "in": "header", "name": "Authorization",
                     "description": "`Api-Key <key>`"},

@@ -10,12 +10,11 @@ _ENGINES = {
 
 
 # The embedded default is one SQLite file written by the API and every local worker at once.
-# WAL lets readers go on during a write; IMMEDIATE transactions take the write lock at
-# BEGIN, so two writers queue (up to `timeout` seconds) instead of one failing with
-# "database is locked" when it upgrades a read lock.
+# WAL lets readers go on while a write is in progress; a writer that finds the file locked
+# waits up to `timeout` seconds (Python's default is 5) instead of failing with "database is
+# locked" while a worker's transaction commits a large result.
 SQLITE_SHARED_BY_PROCESSES = {
     "timeout": 30,
-    "transaction_mode": "IMMEDIATE",
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
 

@@ -36,39 +36,48 @@ def test_bad_urls_say_what_is_wrong(url, message):
 
 
 COUNTER_WRITER = """
+import pathlib
 import sys
+import time
 import django
 from django.conf import settings
 from apps.core.settings.database import database_from_url
 
-settings.configure(DATABASES={"default": database_from_url("sqlite:///" + sys.argv[1])})
+path, hold_seconds, started = sys.argv[1], float(sys.argv[2]), pathlib.Path(sys.argv[3])
+settings.configure(DATABASES={"default": database_from_url("sqlite:///" + path)})
 django.setup()
 from django.db import connection, transaction
 
-for _ in range(int(sys.argv[2])):
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Read, then write: under SQLite's default deferred BEGIN two processes doing this
-        # deadlock on the lock upgrade and one fails at once with "database is locked".
-        cursor.execute("SELECT n FROM counter")
-        (n,) = cursor.fetchone()
-        cursor.execute("UPDATE counter SET n = %s", [n + 1])
+with transaction.atomic(), connection.cursor() as cursor:
+    cursor.execute("UPDATE counter SET n = n + 1")
+    started.touch()
+    time.sleep(hold_seconds)  # a worker committing a large result, say
 """
 
 
-def test_processes_sharing_the_sqlite_file_queue_for_writes_instead_of_failing(tmp_path):
+def test_a_writer_waits_for_another_processs_long_write_instead_of_failing(tmp_path):
     import sqlite3
     import subprocess
     import sys
+    import time
 
     path = tmp_path / "shared.sqlite3"
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE counter (n INTEGER)")
         db.execute("INSERT INTO counter VALUES (0)")
-    writers = [subprocess.Popen([sys.executable, "-c", COUNTER_WRITER, str(path), "150"],
+
+    def writer(hold: float, flag: str):
+        return subprocess.Popen([sys.executable, "-c", COUNTER_WRITER, str(path), str(hold), str(tmp_path / flag)],
                                 env={"PYTHONPATH": ":".join(sys.path)}, stderr=subprocess.PIPE, text=True)
-               for _ in range(3)]
-    errors = [w.communicate(timeout=120)[1] for w in writers]
-    assert [w.returncode for w in writers] == [0, 0, 0], errors
+
+    # Longer than Python's default 5 s lock timeout: the second writer fails without ours.
+    first = writer(7, "first")
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "first").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = writer(0, "second")
+    errors = [w.communicate(timeout=60)[1] for w in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], errors
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT n FROM counter").fetchone() == (450,)
+        assert db.execute("SELECT n FROM counter").fetchone() == (2,)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
