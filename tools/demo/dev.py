@@ -3,7 +3,7 @@
     tools/bazel run //:dev [-- --port 8000] [--db sqlite|postgres] [--data DIR]
 
 The same processes as the demo (moto's SQS, the API under gunicorn with DJANGO_DEBUG=1,
-the three workers), then an academy and its API key made through the API, printed with
+the three workers), then an academy ("dev-academy") and a new API key for it, printed with
 the URLs: Swagger UI at http://127.0.0.1:PORT/swagger/ ("Authorize" with `Api-Key <key>`).
 --db postgres runs it on a private PostgreSQL server in a temporary directory, removed
 on exit, instead of the SQLite file.
@@ -19,7 +19,6 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from tools.demo.api_client import Api, ApiError
 from tools.demo.local_platform import LocalPlatform, PlatformError, output_dir, stop_on_sigterm
 
 DEFAULT_PORT = 8000
@@ -59,13 +58,12 @@ def main(argv=None) -> int:
             platform = LocalPlatform(root, port=args.port, database_url=database_url, debug=True)
             stack.callback(platform.stop)
             platform.start(on_ready=lambda what: print(f"  {what}", flush=True))
-            operator = Api(platform.api_url, platform.operator_key)
-            tenant = operator.post("/api/v1/tenants/", json={"name": "Dev Academy", "slug": "dev-academy"})
+            academy_key = platform.issue_key(name="Dev Academy", slug="dev-academy")
             print(f"""
 The platform is running ({platform.database}).
   Swagger UI     {platform.api_url}/swagger/
   ReDoc          {platform.api_url}/redoc/
-  academy key    {tenant['api_key']['key']}
+  academy key    {academy_key}
   operator key   {platform.operator_key}   (staff: tenants, top-ups)
   logs           {platform.logs}
 In Swagger UI, "Authorize" with: Api-Key <key>. Ctrl-C stops everything.""", flush=True)
@@ -75,7 +73,7 @@ In Swagger UI, "Authorize" with: Api-Key <key>. Ctrl-C stops everything.""", flu
         except KeyboardInterrupt:
             print("\nstopping...", flush=True)
             return 0
-        except (PlatformError, ApiError) as exc:
+        except PlatformError as exc:
             print(f"dev: {exc}", file=sys.stderr)
             return 1
 

@@ -111,14 +111,19 @@ class LocalPlatform:
         on_ready("queues and their dead-letter queues created")
         self._run("migrate", "apps.api.manage", "migrate", "--verbosity", "0")
         on_ready(f"database migrated: {self.database}")
-        created = self._run("operator", "apps.api.manage", "create_tenant", "--name", "Platform operator",
-                            "--slug", "operator", "--key-name", "operator", "--staff")
-        self.operator_key = re.search(r"API key \(shown once\): (\S+)", created).group(1)
+        self.operator_key = self.issue_key(name="Platform operator", slug="operator", staff=True)
         self._start_api()
         on_ready(f"API (gunicorn) at {self.api_url}")
         for name, module in WORKERS.items():
             self._start_worker(name, module)
             on_ready(f"{name} polling its queue")
+
+    def issue_key(self, *, name: str, slug: str, staff: bool = False) -> str:
+        """A new API key for the tenant `slug`, created first if it does not exist (so that a
+        data directory can be used again)."""
+        created = self._run("create-tenant", "apps.api.manage", "create_tenant", "--name", name, "--slug", slug,
+                            "--key-name", "local platform", "--existing-ok", *(["--staff"] if staff else []))
+        return re.search(r"API key \(shown once\): (\S+)", created).group(1)
 
     def stop(self) -> dict[str, int]:
         """Stops every process, newest first; returns each one's exit status."""

@@ -7,11 +7,14 @@ Everything a deployment changes comes from the environment:
   DATABASE_URL       postgres://... or sqlite:///...; default: an SQLite file in ACADEMY_DATA_DIR
   ACADEMY_DATA_DIR   where embedded defaults keep files (default: ./var)
   TIME_ZONE          default Asia/Seoul
+  REDIS_URL          redis://host:6379/0: the cache every replica shares (rate limits);
+                     default: each process its own in-memory cache
 """
 
 import os
 from pathlib import Path
 
+from apps.core.settings.cache import caches_from_url
 from apps.core.settings.database import database_from_url
 
 DATA_DIR = Path(os.environ.get("ACADEMY_DATA_DIR", "var")).resolve()
@@ -38,6 +41,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Seoul")
+
+# The cache behind per-tenant rate limits and short-lived lookups: Redis when REDIS_URL is
+# set, shared by every replica; otherwise each process's own memory.
+CACHES = caches_from_url(os.environ.get("REDIS_URL"))
 LANGUAGE_CODE = "ko-kr"
 USE_I18N = True
 

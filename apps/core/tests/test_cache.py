@@ -30,3 +30,14 @@ def test_two_processes_share_state_through_redis(tmp_path):
             assert cache.add("tenant:1:sent", 0)
             assert other.incr("tenant:1:sent") == 1
             assert cache.get("tenant:1:sent") == 1
+
+
+@pytest.mark.parametrize("url, backend", [("", "LocMemCache"), ("redis://127.0.0.1:6390/0", "RedisCache")])
+def test_the_shared_settings_take_the_cache_from_redis_url(url, backend):
+    import subprocess
+    import sys
+
+    shown = subprocess.run(
+        [sys.executable, "-c", "from apps.core.settings import base; print(base.CACHES['default']['BACKEND'])"],
+        env={"PYTHONPATH": ":".join(sys.path), "REDIS_URL": url}, capture_output=True, text=True, check=True)
+    assert shown.stdout.strip().endswith(backend), shown.stderr

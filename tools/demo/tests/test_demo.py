@@ -84,3 +84,23 @@ def test_dev_serves_the_api_until_interrupted(tmp_path, db):
         if dev.poll() is None:
             dev.kill()
         log.close()
+
+
+def test_dev_starts_again_on_the_same_data_directory(tmp_path):
+    data = tmp_path / "data"
+    for _ in range(2):
+        port = free_port()
+        dev = subprocess.Popen([*launcher("dev"), "--port", str(port), "--data", str(data)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            lines = []
+            for line in dev.stdout:
+                lines.append(line)
+                if "Ctrl-C stops everything" in line:
+                    break
+            assert dev.poll() is None, "".join(lines)
+            dev.send_signal(signal.SIGINT)
+            assert dev.wait(60) == 0
+        finally:
+            if dev.poll() is None:
+                dev.kill()
