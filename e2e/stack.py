@@ -13,7 +13,6 @@ arguments become the processes' environment, over the defaults here.
 """
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -23,11 +22,8 @@ import boto3
 import requests
 
 from apps.core.queues import SQSQueue
+from tools.testing.api_process import create_tenant_key, manage, start_api
 from tools.testing.sqs_server import unique_name
-from tools.testing.waiting import wait_until
-
-MANAGE = [sys.executable, "-m", "apps.api.manage"]
-
 
 class Stack:
     def __init__(self, tmp_path: Path, sqs_server, *, worker: str, queue_setting: str, visibility_timeout: int = 30,
@@ -61,30 +57,14 @@ class Stack:
         }
         self.processes: list[subprocess.Popen] = []
         self.api_url = ""
-        self._manage("migrate", "--verbosity", "0")
-
-    def _manage(self, *args: str) -> str:
-        result = subprocess.run([*MANAGE, *args], env=self.env, capture_output=True, text=True, check=False)
-        assert result.returncode == 0, f"manage {args[0]} failed:\n{result.stdout}\n{result.stderr}"
-        return result.stdout
+        manage(self.env, "migrate", "--verbosity", "0")
 
     def api_key(self, slug: str) -> str:
-        out = self._manage("create_tenant", "--name", slug.title(), "--slug", slug)
-        return re.search(r"API key \(shown once\): (\S+)", out).group(1)
+        return create_tenant_key(self.env, slug)
 
     def start_api(self) -> str:
-        log = open(self.tmp_path / "api.log", "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen([sys.executable, "-m", "apps.api.server", "--bind", "127.0.0.1:0", "--workers", "1",
-                                 "--timeout", "120"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        proc, self.api_url = start_api(self.env, self.tmp_path / "api.log", "--timeout", "120")
         self.processes.append(proc)
-
-        def listening():
-            if proc.poll() is not None:
-                raise AssertionError(f"the API exited:\n{self.log('api')}")
-            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", self.log("api"))
-            return found and found.group(1)
-
-        self.api_url = wait_until(listening, 30, "the API to listen")
         return self.api_url
 
     def log(self, name: str) -> str:

@@ -4,7 +4,6 @@ subprocesses with the real settings, configured through the environment."""
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 
 from apps.core.queues import SQSQueue
 from apps.shared.contracts import SendMessagesMessage
+from tools.testing.api_process import create_tenant_key
 from tools.testing.sqs_server import unique_name
 from tools.testing.waiting import free_port, wait_until
 
@@ -78,16 +78,8 @@ class Messaging:
         assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
         return result.stdout
 
-    def manage(self, *args) -> str:
-        result = subprocess.run([sys.executable, "-m", "apps.api.manage", *args], env=self.env(),
-                                capture_output=True, text=True, check=False)
-        assert result.returncode == 0, f"manage {args}: {result.stdout}\n{result.stderr}"
-        return result.stdout
-
     def tenant(self, slug: str, *, staff: bool = False) -> Http:
-        out = self.manage("create_tenant", "--name", slug.title(), "--slug", slug, *(["--staff"] if staff else []))
-        key = re.search(r"API key \(shown once\): (\S+)", out).group(1)
-        return Http(self.api_url, key)
+        return Http(self.api_url, create_tenant_key(self.env(), slug, *(["--staff"] if staff else [])))
 
     def start_api(self, workers: int = 3, threads: int = 8) -> None:
         port = free_port()

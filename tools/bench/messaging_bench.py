@@ -39,6 +39,7 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(_REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(_REPO_ROOT))
 
+from tools.testing.api_process import issued_key  # noqa: E402
 from tools.testing.waiting import free_port  # noqa: E402
 
 MIGRATE = ("import django; django.setup(); from django.core.management import call_command; "
@@ -232,9 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args, workdir)
     try:
         out = bench.manage("create_tenant", "--name", "Bench", "--slug", "bench")
-        key = re.search(r"API key \(shown once\): (\S+)", out).group(1)
+        key = issued_key(out)
         out = bench.manage("create_tenant", "--name", "Operator", "--slug", "operator", "--staff")
-        staff_key = re.search(r"API key \(shown once\): (\S+)", out).group(1)
+        staff_key = issued_key(out)
         api_url = bench.start_api()
         bench.start_worker()
         results = [run_once(bench, api_url, key, staff_key, run) for run in range(args.runs)]

@@ -29,6 +29,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.testing.api_process import issued_key
 from tools.testing.waiting import free_port, wait_until
 
 WORKERS = {
@@ -123,7 +124,7 @@ class LocalPlatform:
         data directory can be used again)."""
         created = self._run("create-tenant", "apps.api.manage", "create_tenant", "--name", name, "--slug", slug,
                             "--key-name", "local platform", "--existing-ok", *(["--staff"] if staff else []))
-        return re.search(r"API key \(shown once\): (\S+)", created).group(1)
+        return issued_key(created)
 
     def stop(self) -> dict[str, int]:
         """Stops every process, newest first; returns each one's exit status."""
