@@ -1,6 +1,7 @@
 import pytest
 
 from apps.support.video.services.queue import VideoSQSQueue
+from tools.testing.media_storage import media_root  # noqa: F401
 from tools.testing.sqs_server import sqs_server, unique_name  # noqa: F401
 
 
@@ -16,14 +17,3 @@ def video_queue(settings, sqs_server, monkeypatch):  # noqa: F811
     queue = VideoSQSQueue(client=sqs_server.client())
     queue.ensure()
     return queue
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(root), "base_url": "/media/", "allow_overwrite": True}},
-    }
-    return root

@@ -20,14 +20,9 @@ from apps.support.ai.services.omr_layout import load_spec
 from apps.support.ai.testing import text_images as ti
 from apps.support.ai.testing.pdfs import password_protected_pdf, pdf_bytes
 from apps.support.ai.testing.sheets import scanned_sheet
+from tools.testing.media_storage import media_root  # noqa: F401
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 @pytest.fixture
