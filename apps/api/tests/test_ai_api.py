@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.core.services.api_keys import create_api_key, create_tenant
+from apps.api.tests.callers import Caller
 from apps.domains.ai import services
 from apps.domains.ai.models import AIJob
 from apps.shared.contracts import AIJobMessage, decode
@@ -21,22 +21,6 @@ pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # the worker decides whether it decodes
 PDF = b"%PDF-1.7\n" + b"\x00" * 64  # and whether it renders
-
-
-class Caller:
-    def __init__(self, client, slug):
-        self.tenant = create_tenant(name=slug.title(), slug=slug)
-        self.headers = {"HTTP_AUTHORIZATION": f"Api-Key {create_api_key(tenant=self.tenant, name='desk').raw}"}
-        self.client = client
-
-    def get(self, url):
-        return self.client.get(url, **self.headers)
-
-    def post(self, url, data):
-        return self.client.post(url, data, **self.headers)
-
-    def json(self, url, data):
-        return self.client.post(url, json.dumps(data), content_type="application/json", **self.headers)
 
 
 @pytest.fixture
@@ -93,10 +77,10 @@ def test_a_pdf_upload_is_stored_and_queued_with_its_page(alice, ai_queue, media_
 
 
 def test_an_omr_job_needs_the_callers_answer_key(alice, bob, ai_queue, media_root):
-    created = alice.json("/api/v1/ai/answer-keys/", {"name": "Quiz", "answers": [1, 2, 3]})
+    created = alice.json("post", "/api/v1/ai/answer-keys/", {"name": "Quiz", "answers": [1, 2, 3]})
     assert created.status_code == 201, created.content
     key_id = created.json()["id"]
-    bad = alice.json("/api/v1/ai/answer-keys/", {"name": "Bad", "answers": [1, 7], "choices": 5})
+    bad = alice.json("post", "/api/v1/ai/answer-keys/", {"name": "Bad", "answers": [1, 7], "choices": 5})
     assert bad.status_code == 400 and "answers" in bad.json()
     upload = {"type": "omr_grade", "file": SimpleUploadedFile("sheet.png", PNG)}
     assert "answer_key" in alice.post("/api/v1/ai/jobs/", upload).json()
@@ -135,11 +119,11 @@ def test_a_file_over_the_limit_is_a_400(alice, media_root, settings):
 
 
 def test_embed_jobs_take_only_the_callers_questions(alice, bob, ai_queue):
-    mine = alice.json("/api/v1/questions/", {"text": "What is 2+2?"}).json()["id"]
-    theirs = bob.json("/api/v1/questions/", {"text": "Who wrote Hamlet?"}).json()["id"]
-    refused = alice.json("/api/v1/ai/jobs/", {"type": "embed", "question_ids": [mine, theirs]})
+    mine = alice.json("post", "/api/v1/questions/", {"text": "What is 2+2?"}).json()["id"]
+    theirs = bob.json("post", "/api/v1/questions/", {"text": "Who wrote Hamlet?"}).json()["id"]
+    refused = alice.json("post", "/api/v1/ai/jobs/", {"type": "embed", "question_ids": [mine, theirs]})
     assert refused.status_code == 400 and theirs in refused.json()["question_ids"][0]
-    response = alice.json("/api/v1/ai/jobs/", {"type": "embed", "question_ids": [mine]})
+    response = alice.json("post", "/api/v1/ai/jobs/", {"type": "embed", "question_ids": [mine]})
     assert response.status_code == 201, response.content
     assert _sent(ai_queue).question_ids == [uuid.UUID(mine)]
     job_id = response.json()["id"]
@@ -150,9 +134,9 @@ def test_embed_jobs_take_only_the_callers_questions(alice, bob, ai_queue):
 
 def test_similar_questions(alice, bob):
     texts = {"a": [1.0, 0.0, 0.0], "b": [0.8, 0.6, 0.0], "c": [0.0, 1.0, 0.0], "d": [-1.0, 0.0, 0.0]}
-    ids = {t: alice.json("/api/v1/questions/", {"text": t}).json()["id"] for t in texts}
+    ids = {t: alice.json("post", "/api/v1/questions/", {"text": t}).json()["id"] for t in texts}
     services.store_embeddings(tenant_id=alice.tenant.id, model="m", vectors={ids[t]: v for t, v in texts.items()})
-    intruder = bob.json("/api/v1/questions/", {"text": "intruder"}).json()["id"]
+    intruder = bob.json("post", "/api/v1/questions/", {"text": "intruder"}).json()["id"]
     services.store_embeddings(tenant_id=bob.tenant.id, model="m", vectors={intruder: [1.0, 0.0, 0.0]})
     found = alice.get(f"/api/v1/questions/{ids['a']}/similar/?k=2").json()
     assert [(f["text"], round(f["score"], 2)) for f in found] == [("b", 0.8), ("c", 0.0)]
@@ -160,7 +144,7 @@ def test_similar_questions(alice, bob):
     assert alice.get(f"/api/v1/questions/{ids['a']}/similar/?k=0").status_code == 400
     assert alice.get(f"/api/v1/questions/{ids['a']}/similar/?k=x").status_code == 400
     assert bob.get(f"/api/v1/questions/{ids['a']}/similar/").status_code == 404
-    bare = alice.json("/api/v1/questions/", {"text": "no vector yet"}).json()["id"]
+    bare = alice.json("post", "/api/v1/questions/", {"text": "no vector yet"}).json()["id"]
     assert alice.get(f"/api/v1/questions/{bare}/similar/").status_code == 409
 
 

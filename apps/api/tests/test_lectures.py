@@ -1,37 +1,19 @@
 """The lectures API in process: CRUD, uploads into a real moto SQS queue, tenant
 isolation on every endpoint, API-key failures and the upload limits."""
 
-import json
 import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.core.services.api_keys import create_api_key, create_tenant, revoke_api_key
+from apps.api.tests.callers import Caller
+from apps.core.services.api_keys import create_api_key, revoke_api_key
 from apps.domains.lectures import services
 from apps.domains.lectures.models import LectureVideo
 from apps.shared.contracts import VideoTranscodeMessage, decode
 from tools.testing import media
 
 pytestmark = pytest.mark.django_db
-
-
-class Caller:
-    def __init__(self, client, slug):
-        tenant = create_tenant(name=slug.title(), slug=slug)
-        self.tenant = tenant
-        self.issued = create_api_key(tenant=tenant, name="desk")
-        self.client = client
-        self.headers = {"HTTP_AUTHORIZATION": f"Api-Key {self.issued.raw}"}
-
-    def get(self, url):
-        return self.client.get(url, **self.headers)
-
-    def post(self, url, data, **kwargs):
-        return self.client.post(url, data, **self.headers, **kwargs)
-
-    def json(self, method, url, data):
-        return getattr(self.client, method)(url, json.dumps(data), content_type="application/json", **self.headers)
 
 
 @pytest.fixture
@@ -63,7 +45,7 @@ def test_lecture_crud(alice):
     replaced = alice.json("put", f"/api/v1/lectures/{lecture_id}/", {"title": "Calculus II"}).json()
     assert (replaced["title"], replaced["description"]) == ("Calculus II", "")
     assert alice.json("post", "/api/v1/lectures/", {"title": ""}).status_code == 400
-    assert alice.client.delete(f"/api/v1/lectures/{lecture_id}/", **alice.headers).status_code == 204
+    assert alice.delete(f"/api/v1/lectures/{lecture_id}/").status_code == 204
     assert alice.get(f"/api/v1/lectures/{lecture_id}/").status_code == 404
 
 
@@ -124,7 +106,7 @@ def test_no_endpoint_shows_or_touches_another_tenants_lecture(alice, bob, video_
     assert bob.get(f"{base}/").status_code == 404
     assert bob.json("patch", f"{base}/", {"title": "mine"}).status_code == 404
     assert bob.json("put", f"{base}/", {"title": "mine"}).status_code == 404
-    assert bob.client.delete(f"{base}/", **bob.headers).status_code == 404
+    assert bob.delete(f"{base}/").status_code == 404
     assert bob.get(f"{base}/videos/").status_code == 404
     assert upload(bob, lecture.id, clip.read_bytes()).status_code == 404
     assert bob.get(f"{base}/videos/{video_id}/").status_code == 404

@@ -98,7 +98,7 @@ def test_a_batch_of_only_invalid_numbers_is_refused_whole(academy, messaging_que
 ])
 def test_bad_requests_say_what_is_wrong(academy, messaging_queue, fields, field, message):
     body = {"type": "sms", "text": "안녕하세요", "recipients": ["010-1234-5678"], **fields}
-    response = academy.post("/api/v1/messages/", body)
+    response = academy.json("post", "/api/v1/messages/", body)
     assert response.status_code == 400, response.json()
     assert message in json.dumps(response.json()[field], ensure_ascii=False)
     assert messaging_queue.sent == [] and balance(academy) == (1000, 0)
@@ -113,12 +113,13 @@ def test_more_recipients_than_one_request_may_name_are_refused(academy, settings
     response = academy.send([f"010-0000-{n:04d}" for n in range(6)])
     assert response.status_code == 400 and "at most 5" in response.json()["recipients"][0]
     assert academy.send([]).status_code == 400
-    assert academy.post("/api/v1/messages/", {"type": "sms", "text": "x", "recipients": [{"no": 1}]}).status_code == 400
+    assert academy.send([{"no": 1}], text="x").status_code == 400
 
 
 def test_alimtalk_uses_a_registered_template_and_checks_its_variables(academy):
-    created = academy.post("/api/v1/messaging/templates/", {
-        "template_id": "TPL_ATTEND", "pf_id": "PF1", "name": "출석", "body": "#{name} 학생이 #{time}에 출석했습니다."})
+    created = academy.json("post", "/api/v1/messaging/templates/", {
+        "template_id": "TPL_ATTEND", "pf_id": "PF1", "name": "출석",
+        "body": "#{name} 학생이 #{time}에 출석했습니다."})
     assert created.status_code == 201 and created.json()["variables"] == ["name", "time"]
     response = academy.send([{"to": "010-1234-5678", "variables": {"name": "김민지"}}, "010-2222-3333"],
                             type="alimtalk", text="", template_id="TPL_ATTEND", variables={"time": "18:00"})
@@ -156,14 +157,15 @@ def test_a_tenant_that_never_had_credits_shows_zero(db, client):
 
 
 def test_only_staff_keys_top_up(academy, operator):
-    assert academy.post("/api/v1/credits/top-ups/", {"amount": 100}).status_code == 403
-    response = operator.post("/api/v1/credits/top-ups/", {"tenant": "daechi", "amount": 500, "memo": "invoice 7"})
+    assert academy.json("post", "/api/v1/credits/top-ups/", {"amount": 100}).status_code == 403
+    response = operator.json("post", "/api/v1/credits/top-ups/",
+                             {"tenant": "daechi", "amount": 500, "memo": "invoice 7"})
     assert response.status_code == 201, response.json()
     assert response.json()["balance"] == 1500 and balance(academy) == (1500, 0)
-    by_id = operator.post("/api/v1/credits/top-ups/", {"tenant": str(academy.tenant.id), "amount": 1})
+    by_id = operator.json("post", "/api/v1/credits/top-ups/", {"tenant": str(academy.tenant.id), "amount": 1})
     assert by_id.status_code == 201 and by_id.json()["balance"] == 1501
-    assert operator.post("/api/v1/credits/top-ups/", {"tenant": "nobody", "amount": 1}).status_code == 400
-    assert operator.post("/api/v1/credits/top-ups/", {"amount": 0}).status_code == 400
+    assert operator.json("post", "/api/v1/credits/top-ups/", {"tenant": "nobody", "amount": 1}).status_code == 400
+    assert operator.json("post", "/api/v1/credits/top-ups/", {"amount": 0}).status_code == 400
     assert audit.audit()[1] == []
 
 
@@ -211,7 +213,7 @@ def test_with_an_idempotency_key_the_retry_queues_it(academy, messaging_queue):
 
 def test_tenants_see_only_their_own_batches_recipients_credits_and_templates(academy, rival):
     theirs = rival.send(["010-1234-5678"]).json()["id"]
-    template = rival.post("/api/v1/messaging/templates/", {"template_id": "T", "name": "n", "body": "b"}).json()
+    template = rival.json("post", "/api/v1/messaging/templates/", {"template_id": "T", "name": "n", "body": "b"}).json()
     assert academy.get(f"/api/v1/messages/{theirs}/").status_code == 404
     assert academy.get(f"/api/v1/messages/{theirs}/recipients/").status_code == 404
     assert academy.get("/api/v1/messages/").json()["count"] == 0
