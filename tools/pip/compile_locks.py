@@ -3,7 +3,9 @@
     tools/bazel run //requirements:update            # every lock
     tools/bazel run //requirements:update -- --check # exit 1 if a lock is out of date (offline)
 
-First all.txt (every role plus the dev tools) is compiled into all.lock; then each role's
+Versions already pinned stay as they are unless a requirement changed them (uv's
+preference for the pins of an existing lock). First all.txt (every role plus the dev
+tools) is compiled into all.lock; then each role's
 file is compiled with all.lock as a constraint, so a package has one version in every lock.
 Each lock opens with an `# inputs-sha256:` line: the hash of the requirement files it was
 compiled from (following -r includes), which the offline staleness test compares.
@@ -98,6 +100,10 @@ def compile_lock(uv: str, requirements_dir: pathlib.Path, name: str, constraint:
     out = requirements_dir / f"{name}.lock"
     with tempfile.TemporaryDirectory() as tmp:
         tmp_out = pathlib.Path(tmp) / out.name
+        if out.exists():
+            # uv prefers the versions pinned in an existing output file: adding a package
+            # changes the lock by that package, not by every upgrade since the last update.
+            shutil.copyfile(out, tmp_out)
         command = [
             uv, "pip", "compile", f"{name}.txt",
             "--generate-hashes", "--python-version", PYTHON_VERSION, "--python-platform", PLATFORM,

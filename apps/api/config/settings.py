@@ -1,5 +1,9 @@
 """API settings: the core base plus DRF, drf-yasg and the API's own apps."""
 
+import os
+
+from corsheaders.defaults import default_headers as default_cors_headers
+
 from apps.core.settings.base import *  # noqa: F403
 from apps.core.settings.base import INSTALLED_APPS
 
@@ -8,17 +12,31 @@ INSTALLED_APPS = [
     "apps.domains.lectures",
     "apps.domains.ai",
     "apps.support.messaging",
+    "apps.support.video",  # manage uploads_cleanup
+    "corsheaders",
     "django.contrib.staticfiles",  # drf-yasg's Swagger UI and ReDoc assets
     "rest_framework",
     "drf_yasg",
 ]
 
 MIDDLEWARE = [
+    # First, as django-cors-headers asks: preflight requests are answered before anything
+    # else can answer them, and every response gets its CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, as whitenoise asks: static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
+
+# CORS, for web pages that call the API (and upload parts to it) from their own origin:
+# CORS_ALLOWED_ORIGINS is a comma-separated list such as "https://academy.example"; empty
+# (the default) allows no other origin. The API authenticates with a header, never a
+# cookie, so credentials stay off. ETag is exposed so a page can read each part's.
+CORS_ALLOWED_ORIGINS = [o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+CORS_ALLOW_HEADERS = (*default_cors_headers, "content-md5", "idempotency-key")
+CORS_EXPOSE_HEADERS = ["ETag"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 ROOT_URLCONF = "apps.api.config.urls"
 WSGI_APPLICATION = "apps.api.config.wsgi.application"

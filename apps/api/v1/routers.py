@@ -8,6 +8,10 @@ from apps.api.v1.lectures.views import LectureViewSet  # noqa: E402
 
 router.register("lectures", LectureViewSet, basename="lecture")
 
+from apps.api.v1.lectures.uploads import VideoUploadViewSet  # noqa: E402
+
+router.register(r"lectures/(?P<lecture_pk>[0-9a-f-]{36})/uploads", VideoUploadViewSet, basename="video-upload")
+
 from apps.api.v1.messaging.views import AlimtalkTemplateViewSet, MessageBatchViewSet  # noqa: E402
 
 router.register("messages", MessageBatchViewSet, basename="message-batch")

@@ -157,6 +157,14 @@ STORAGES = {
 
 # Largest upload POST /api/v1/lectures/{id}/videos/ accepts, in bytes (413 beyond it).
 VIDEO_UPLOAD_MAX_BYTES = int(os.environ.get("VIDEO_UPLOAD_MAX_BYTES", str(4 * 1024**3)))
+# Direct uploads (POST /api/v1/lectures/{id}/uploads/): the part size when the client asks
+# for none (S3 allows 5 MiB to 5 GiB), how long a part URL stays valid, how many uploads one
+# academy may have open at once, and where the filesystem storage keeps parts until they
+# are completed ("" is an "upload-parts" directory beside MEDIA_ROOT).
+VIDEO_UPLOAD_PART_BYTES = int(os.environ.get("VIDEO_UPLOAD_PART_BYTES", str(16 * 1024**2)))
+VIDEO_UPLOAD_URL_TTL_SECONDS = int(os.environ.get("VIDEO_UPLOAD_URL_TTL_SECONDS", "3600"))
+VIDEO_UPLOADS_MAX_IN_PROGRESS = int(os.environ.get("VIDEO_UPLOADS_MAX_IN_PROGRESS", "10"))
+VIDEO_UPLOAD_PARTS_DIR = os.environ.get("VIDEO_UPLOAD_PARTS_DIR", "")
 # Longest source the worker transcodes, in seconds; longer ones fail with a reason.
 VIDEO_MAX_DURATION_SECONDS = float(os.environ.get("VIDEO_MAX_DURATION_SECONDS", str(4 * 3600)))
 # Target HLS segment length in seconds (a multiple of the 2 s keyframe interval).

@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 
 from apps.core.models import BaseModel, Tenant
-from apps.domains.lectures import status
+from apps.domains.lectures import status, upload_status
 
 
 class Lecture(BaseModel):
@@ -69,3 +69,47 @@ class LectureVideo(BaseModel):
     @property
     def is_final(self) -> bool:
         return self.status in status.FINAL
+
+
+class VideoUpload(BaseModel):
+    """A direct upload in parts (S3 multipart, or parts on the API's disk) that becomes a
+    LectureVideo when it is completed. The bytes never pass through this row: it records
+    what the client declared, where the parts go and what came of them."""
+
+    class Status(models.TextChoices):
+        UPLOADING = upload_status.UPLOADING, "uploading"
+        COMPLETING = upload_status.COMPLETING, "completing"
+        COMPLETED = upload_status.COMPLETED, "completed"
+        ABORTED = upload_status.ABORTED, "aborted"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="video_uploads")
+    lecture = models.ForeignKey(Lecture, on_delete=models.CASCADE, related_name="uploads")
+    # Changed only through upload_status.MACHINE (services.py).
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADING)
+    # What the client declared; the stored object is checked against size on completion.
+    filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=255, blank=True)
+    size_bytes = models.PositiveBigIntegerField()
+    part_size = models.PositiveBigIntegerField()
+    part_count = models.PositiveIntegerField()
+    # Where the parts go: "s3" (storage_upload_id is S3's UploadId) or "filesystem".
+    storage = models.CharField(max_length=16)
+    storage_key = models.CharField(max_length=1024)
+    storage_upload_id = models.CharField(max_length=1024, blank=True)
+    # The Content-MD5 (base64) the client declared per part, {"1": "...", ...}: part URLs
+    # are signed for it and completion compares it with what the storage holds.
+    part_md5s = models.JSONField(default=dict, blank=True)
+    # The video this upload became; decided at creation, so the storage key can name it.
+    video_id = models.UUIDField()
+    failure_reason = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "status"], name="videoupload_tenant_status"),
+            models.Index(fields=["status", "created_at"], name="videoupload_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.id} ({self.status})"

@@ -1,13 +1,14 @@
 """Reads of lectures and their videos, always within one tenant (or one job's tenant)."""
 
 import uuid
+from datetime import datetime
 
 from django.core.files.storage import storages
 from django.db.models import QuerySet
 
 from apps.core.models import Tenant
-from apps.domains.lectures import status
-from apps.domains.lectures.models import Lecture, LectureVideo
+from apps.domains.lectures import status, upload_status
+from apps.domains.lectures.models import Lecture, LectureVideo, VideoUpload
 
 
 def lecture_list(*, tenant: Tenant) -> QuerySet[Lecture]:
@@ -42,3 +43,28 @@ def thumbnail_url(*, video: LectureVideo) -> str | None:
     if video.status != status.READY or not video.thumbnail_key:
         return None
     return storages["default"].url(video.thumbnail_key)
+
+
+def upload_get(*, lecture: Lecture, upload_id: uuid.UUID) -> VideoUpload | None:
+    return VideoUpload.objects.filter(tenant_id=lecture.tenant_id, lecture=lecture, pk=upload_id).first()
+
+
+def uploads_in_progress(*, tenant_id: uuid.UUID) -> int:
+    return VideoUpload.objects.filter(tenant_id=tenant_id, status__in=upload_status.IN_PROGRESS).count()
+
+
+def stale_uploads(*, started_before: datetime) -> QuerySet[VideoUpload]:
+    """Uploads still open that were started before `started_before`, oldest first."""
+    return VideoUpload.objects.filter(status__in=upload_status.IN_PROGRESS,
+                                      created_at__lt=started_before).order_by("created_at")
+
+
+def known_storage_upload_ids() -> set[str]:
+    """The S3 UploadIds of every upload still open: anything else under our prefix is an orphan."""
+    return set(VideoUpload.objects.filter(status__in=upload_status.IN_PROGRESS)
+               .exclude(storage_upload_id="").values_list("storage_upload_id", flat=True))
+
+
+def upload_for_part(*, upload_id: uuid.UUID, tenant_id: uuid.UUID) -> VideoUpload | None:
+    """The upload a part token names, provided it belongs to the token's tenant."""
+    return VideoUpload.objects.filter(pk=upload_id, tenant_id=tenant_id).first()

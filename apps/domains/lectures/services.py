@@ -10,8 +10,8 @@ import uuid
 from django.utils import timezone
 
 from apps.core.models import Tenant
-from apps.domains.lectures import status
-from apps.domains.lectures.models import Lecture, LectureVideo
+from apps.domains.lectures import status, upload_status
+from apps.domains.lectures.models import Lecture, LectureVideo, VideoUpload
 from apps.domains.lectures.status import InvalidTransition
 
 FAILURE_REASON_MAX_CHARS = 2000
@@ -126,3 +126,50 @@ def mark_failed(*, video: LectureVideo, reason: str) -> LectureVideo:
 def _transition(video: LectureVideo, new: str, **fields) -> LectureVideo:
     """The only writer of LectureVideo.status."""
     return status.MACHINE.move(video, new, **fields)
+
+
+# --- direct uploads --------------------------------------------------------------------------
+
+def create_upload(*, lecture: Lecture, video_id: uuid.UUID, filename: str, content_type: str, size_bytes: int,
+                  part_size: int, part_count: int, storage: str, storage_key: str,
+                  storage_upload_id: str = "") -> VideoUpload:
+    """Records an upload the storage has just opened; status "uploading"."""
+    upload = VideoUpload(
+        tenant_id=lecture.tenant_id, lecture=lecture, video_id=video_id, filename=filename[:255],
+        content_type=content_type[:255], size_bytes=size_bytes, part_size=part_size, part_count=part_count,
+        storage=storage, storage_key=storage_key, storage_upload_id=storage_upload_id,
+    )
+    upload.full_clean()
+    upload.save(force_insert=True)
+    return upload
+
+
+def declare_part_md5s(*, upload: VideoUpload, md5s: dict[int, str]) -> VideoUpload:
+    """Remembers the Content-MD5 the client declared for some parts (a later declaration of
+    the same part replaces the earlier one: the client re-read its file)."""
+    merged = {**upload.part_md5s, **{str(number): md5 for number, md5 in md5s.items()}}
+    VideoUpload.objects.filter(pk=upload.pk).update(part_md5s=merged, updated_at=timezone.now())
+    upload.part_md5s = merged
+    return upload
+
+
+def start_completing(*, upload: VideoUpload) -> VideoUpload:
+    """uploading -> completing: only one request completes an upload at a time."""
+    return upload_status.MACHINE.move(upload, upload_status.COMPLETING)
+
+
+def reopen_upload(*, upload: VideoUpload) -> VideoUpload:
+    """completing -> uploading, when completion stopped for a reason the client can mend."""
+    return upload_status.MACHINE.move(upload, upload_status.UPLOADING)
+
+
+def mark_upload_completed(*, upload: VideoUpload) -> VideoUpload:
+    return upload_status.MACHINE.move(upload, upload_status.COMPLETED, finished_at=timezone.now())
+
+
+def mark_upload_aborted(*, upload: VideoUpload, reason: str) -> VideoUpload:
+    """-> aborted, its parts freed by the caller. Repeating it is a no-op."""
+    if upload.status == upload_status.ABORTED:
+        return upload
+    return upload_status.MACHINE.move(upload, upload_status.ABORTED, failure_reason=reason[:FAILURE_REASON_MAX_CHARS],
+                                      finished_at=timezone.now())

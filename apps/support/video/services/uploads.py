@@ -51,14 +51,20 @@ def check_upload_size(size: int) -> None:
         raise UploadTooLarge(size, settings.VIDEO_UPLOAD_MAX_BYTES)
 
 
-def accept_upload(*, lecture: Lecture, upload: UploadedFile) -> LectureVideo:
-    check_upload_size(upload.size)
-    upload.seek(0)
-    container = sniff(upload.read(SNIFF_BYTES))
-    upload.seek(0)
+def check_container(head: bytes):
+    """The container the file's first bytes show; NotAVideo when they show none we read."""
+    container = sniff(head)
     if container is None:
         raise NotAVideo("the file is not a video container this service reads (MP4, MOV, MKV, WebM, AVI, "
                         "MPEG-TS/PS, FLV, WMV)")
+    return container
+
+
+def accept_upload(*, lecture: Lecture, upload: UploadedFile) -> LectureVideo:
+    check_upload_size(upload.size)
+    upload.seek(0)
+    container = check_container(upload.read(SNIFF_BYTES))
+    upload.seek(0)
     video_id = uuid.uuid4()
     key = keys.source_key(tenant_id=lecture.tenant_id, lecture_id=lecture.id, video_id=video_id,
                           extension=container.extension)

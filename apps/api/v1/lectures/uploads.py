@@ -1,0 +1,187 @@
+"""Direct, resumable uploads of big lecture videos, within the caller's tenant (another
+tenant's lecture or upload is a 404). The bytes go straight to the storage in parts; these
+endpoints keep the books (apps/support/video/services/direct_uploads.py).
+
+    GET/POST  /api/v1/lectures/{id}/uploads/                        start: 201 with part URLs
+    GET       /api/v1/lectures/{id}/uploads/{upload_id}/            the parts the storage holds
+    DELETE    /api/v1/lectures/{id}/uploads/{upload_id}/            abort: 204, parts freed
+    POST      /api/v1/lectures/{id}/uploads/{upload_id}/part-urls/  more (or fresh) part URLs
+    POST      /api/v1/lectures/{id}/uploads/{upload_id}/complete    201 with the queued video
+"""
+
+from django.http import Http404
+from drf_yasg.utils import swagger_auto_schema
+from rest_framework import status as http
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+
+from apps.api.v1.lectures.serializers import (
+    PartURLRequestSerializer,
+    PartURLSerializer,
+    StoredPartSerializer,
+    UploadCompletedSerializer,
+    UploadCompleteSerializer,
+    UploadOutputSerializer,
+    UploadStartSerializer,
+)
+from apps.api.v1.lectures.views import NotAVideo, PayloadTooLarge, QueueUnavailable, video_data
+from apps.domains.lectures import selectors
+from apps.support.video.services import direct_uploads
+
+
+class Conflict(APIException):
+    status_code = http.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class TooManyUploads(APIException):
+    status_code = http.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "too_many_uploads"
+
+
+class StorageUnavailable(APIException):
+    status_code = http.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
+
+
+def as_http(exc: Exception) -> APIException:
+    """The HTTP answer to a refusal of direct_uploads."""
+    if isinstance(exc, direct_uploads.UploadTooLarge):
+        return PayloadTooLarge(str(exc))
+    if isinstance(exc, direct_uploads.NotAVideo):
+        return NotAVideo(str(exc))
+    if isinstance(exc, direct_uploads.TooManyUploads):
+        return TooManyUploads(str(exc))
+    if isinstance(exc, (direct_uploads.UploadBusy, direct_uploads.UploadClosed)):
+        return Conflict(str(exc))
+    if isinstance(exc, direct_uploads.QueueUnavailable):
+        return QueueUnavailable(f"video {exc.video.id} is stored but could not be queued; complete again later")
+    if isinstance(exc, direct_uploads.StorageUnavailable):
+        return StorageUnavailable(f"the storage did not answer: {exc}; try again later")
+    return ValidationError({"detail": str(exc)})
+
+
+REFUSALS = (direct_uploads.UploadRefused, direct_uploads.UploadTooLarge, direct_uploads.NotAVideo,
+            direct_uploads.QueueUnavailable, direct_uploads.StorageUnavailable)
+
+
+def part_url_data(urls) -> list[dict]:
+    return PartURLSerializer([{"part_number": u.number, "method": "PUT", "url": u.url, "headers": u.headers,
+                               "expires_at": u.expires_at} for u in urls], many=True).data
+
+
+def base_url(request) -> str:
+    """Where the filesystem storage's part endpoint is reached: this API, as the client sees it."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+class VideoUploadViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = "[0-9a-f-]{36}"
+    serializer_class = UploadOutputSerializer  # for the schema only
+
+    def get_queryset(self):
+        return self._lecture().uploads.all()
+
+    def _lecture(self):
+        lecture = selectors.lecture_get(tenant=self.request.tenant, lecture_id=self.kwargs["lecture_pk"])
+        if lecture is None:
+            raise Http404
+        return lecture
+
+    def _upload(self, pk):
+        upload = selectors.upload_get(lecture=self._lecture(), upload_id=pk)
+        if upload is None:
+            raise Http404
+        return upload
+
+    def _data(self, upload, *, parts=None, urls=()) -> dict:
+        data = dict(UploadOutputSerializer(upload).data)
+        if parts is not None:
+            data["parts"] = StoredPartSerializer(
+                [{"part_number": p.number, "size": p.size, "etag": p.etag} for p in parts], many=True).data
+        data["part_urls"] = part_url_data(urls)
+        return data
+
+    @swagger_auto_schema(responses={200: UploadOutputSerializer(many=True)})
+    def list(self, request, lecture_pk=None):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([self._data(u) for u in page])
+
+    @swagger_auto_schema(request_body=UploadStartSerializer, responses={201: UploadOutputSerializer})
+    def create(self, request, lecture_pk=None):
+        lecture = self._lecture()
+        serializer = UploadStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = serializer.validated_data
+        md5s = _md5s(fields["parts"])
+        if md5s and "part_size" not in fields:
+            raise ValidationError({"parts": ["checksums need the part_size they were computed for"]})
+        try:
+            upload = direct_uploads.start_upload(lecture=lecture, filename=fields["filename"], size=fields["size"],
+                                                 content_type=fields["content_type"],
+                                                 part_size=fields.get("part_size"))
+            # Checksums computed for another split than the one chosen would sign wrong URLs.
+            urls = []
+            if md5s and upload.part_size == fields["part_size"]:
+                urls = direct_uploads.part_urls(upload=upload, md5s=md5s, base_url=base_url(request))
+        except REFUSALS as exc:
+            raise as_http(exc) from None
+        return Response(self._data(upload, parts=[], urls=urls), status=http.HTTP_201_CREATED)
+
+    @swagger_auto_schema(responses={200: UploadOutputSerializer})
+    def retrieve(self, request, lecture_pk=None, pk=None):
+        upload = self._upload(pk)
+        try:
+            parts = direct_uploads.stored_parts(upload=upload)
+        except REFUSALS as exc:
+            raise as_http(exc) from None
+        return Response(self._data(upload, parts=parts))
+
+    def destroy(self, request, lecture_pk=None, pk=None):
+        try:
+            direct_uploads.abort_upload(upload=self._upload(pk))
+        except REFUSALS as exc:
+            raise as_http(exc) from None
+        return Response(status=http.HTTP_204_NO_CONTENT)
+
+    @swagger_auto_schema(request_body=PartURLRequestSerializer, responses={200: PartURLSerializer(many=True)})
+    @action(detail=True, methods=["post"], url_path="part-urls")
+    def part_urls(self, request, lecture_pk=None, pk=None):
+        upload = self._upload(pk)
+        serializer = PartURLRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            urls = direct_uploads.part_urls(upload=upload, md5s=_md5s(serializer.validated_data["parts"]),
+                                            base_url=base_url(request))
+        except REFUSALS as exc:
+            raise as_http(exc) from None
+        return Response({"part_urls": part_url_data(urls)})
+
+    @swagger_auto_schema(request_body=UploadCompleteSerializer, responses={201: UploadCompletedSerializer})
+    @action(detail=True, methods=["post"], url_path="complete")
+    def complete(self, request, lecture_pk=None, pk=None):
+        upload = self._upload(pk)
+        serializer = UploadCompleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        etags = {}
+        for part in serializer.validated_data["parts"]:
+            if part["part_number"] in etags:
+                raise ValidationError({"parts": [f"part {part['part_number']} is listed twice"]})
+            etags[part["part_number"]] = part["etag"]
+        try:
+            video, created = direct_uploads.complete_upload(upload=upload, etags=etags)
+        except REFUSALS as exc:
+            raise as_http(exc) from None
+        body = {"upload": self._data(upload), "video": video_data(request, video)}
+        return Response(body, status=http.HTTP_201_CREATED if created else http.HTTP_200_OK)
+
+
+def _md5s(parts: list[dict]) -> dict[int, str]:
+    md5s = {}
+    for part in parts:
+        if part["part_number"] in md5s:
+            raise ValidationError({"parts": [f"part {part['part_number']} is listed twice"]})
+        md5s[part["part_number"]] = part["content_md5"]
+    return md5s

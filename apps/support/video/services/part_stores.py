@@ -1,0 +1,279 @@
+"""Where the parts of a direct upload go, behind one interface for both storages.
+
+    store = part_store()                       # from STORAGES["default"]
+    ref = store.start(key, content_type)       # S3: CreateMultipartUpload's UploadId
+    url = store.part_url(upload, number, md5)  # a short-lived PUT URL bound to the part's Content-MD5
+    store.parts(upload)                        # [StoredPart(number, size, etag)]: what the storage holds
+    store.complete(upload, parts)              # the object at upload.storage_key, parts in order
+    store.abort(upload)                        # frees every part
+
+S3 (`S3PartStore`): parts are S3's own multipart upload; part URLs are SigV4 presigned
+UploadPart URLs with Content-MD5 among the signed headers, so S3 refuses a PUT without
+exactly that header (SignatureDoesNotMatch) and a body that does not match it (BadDigest);
+the API never sees a video byte. The listing is S3's ListParts, never the client's word.
+
+Filesystem (`FilesystemPartStore`): parts are files under VIDEO_UPLOAD_PARTS_DIR, PUT to the
+API's own part endpoint (apps/api/v1/lectures/part_views.py) through a signed token
+(part_tokens.py); completion concatenates them into the storage's file.
+
+ETags are S3's: the quoted hex MD5 of the part's bytes (true of unencrypted and SSE-S3
+objects, not of SSE-KMS ones; see the README).
+"""
+
+import base64
+import binascii
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import BinaryIO
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
+
+READ_CHUNK_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoredPart:
+    number: int
+    size: int
+    etag: str  # quoted hex MD5, as S3 answers it
+
+
+@dataclass(frozen=True)
+class PartURL:
+    number: int
+    url: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+class PartStoreError(Exception):
+    """The storage refused or could not be reached; nothing the client can mend."""
+
+
+class BadDigest(Exception):
+    """The bytes of a part do not match its declared Content-MD5."""
+
+
+def md5_etag(md5_b64: str) -> str:
+    """S3's ETag for a part whose Content-MD5 is md5_b64."""
+    return '"' + base64.b64decode(md5_b64).hex() + '"'
+
+
+def valid_content_md5(value: str) -> bool:
+    try:
+        return len(base64.b64decode(value, validate=True)) == 16
+    except (binascii.Error, ValueError):
+        return False
+
+
+def part_store() -> "S3PartStore | FilesystemPartStore":
+    storage = storages["default"]
+    if isinstance(storage, FileSystemStorage):
+        return FilesystemPartStore(storage)
+    return S3PartStore(storage)
+
+
+def _expiry(ttl: int) -> datetime:
+    return datetime.fromtimestamp(datetime.now(timezone.utc).timestamp() + ttl, timezone.utc)
+
+
+class S3PartStore:
+    name = "s3"
+
+    def __init__(self, storage):
+        self.storage = storage
+        self.bucket = storage.bucket_name
+        # A client of our own rather than the storage's: presigned part URLs must carry the
+        # Content-MD5 we sign and no checksum the SDK would add by itself.
+        self.client = boto3.session.Session().client(
+            "s3", endpoint_url=settings.AWS_S3_ENDPOINT_URL, region_name=settings.AWS_REGION,
+            config=Config(signature_version="s3v4", request_checksum_calculation="when_required",
+                          response_checksum_validation="when_required"))
+
+    def object_key(self, key: str) -> str:
+        """The key inside the bucket: the storage's AWS_S3_LOCATION prefix applied."""
+        return self.storage._normalize_name(key)  # django-storages' own rule, so both agree
+
+    def start(self, key: str, content_type: str) -> str:
+        try:
+            answer = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.object_key(key),
+                                                         ContentType=content_type or "application/octet-stream")
+        except Exception as exc:
+            raise PartStoreError(f"S3 did not start the upload: {exc}") from exc
+        return answer["UploadId"]
+
+    def part_url(self, upload, number: int, content_md5: str, base_url: str = "") -> PartURL:
+        ttl = settings.VIDEO_UPLOAD_URL_TTL_SECONDS
+        url = self.client.generate_presigned_url(
+            "upload_part", ExpiresIn=ttl, HttpMethod="PUT",
+            Params={"Bucket": self.bucket, "Key": self.object_key(upload.storage_key),
+                    "UploadId": upload.storage_upload_id, "PartNumber": number, "ContentMD5": content_md5})
+        return PartURL(number, url, {"Content-MD5": content_md5}, _expiry(ttl))
+
+    def parts(self, upload) -> list[StoredPart]:
+        found, marker = [], 0
+        try:
+            while True:
+                answer = self.client.list_parts(Bucket=self.bucket, Key=self.object_key(upload.storage_key),
+                                                UploadId=upload.storage_upload_id, PartNumberMarker=marker)
+                found += [StoredPart(p["PartNumber"], p["Size"], p["ETag"]) for p in answer.get("Parts", [])]
+                if not answer.get("IsTruncated"):
+                    return found
+                marker = int(answer["NextPartNumberMarker"])
+        except self.client.exceptions.NoSuchUpload:
+            return []
+        except Exception as exc:
+            raise PartStoreError(f"S3 did not list the parts: {exc}") from exc
+
+    def complete(self, upload, parts: list[StoredPart]) -> None:
+        try:
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=self.object_key(upload.storage_key), UploadId=upload.storage_upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]})
+        except Exception as exc:
+            raise PartStoreError(f"S3 did not complete the upload: {exc}") from exc
+
+    def abort(self, upload) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.object_key(upload.storage_key),
+                                               UploadId=upload.storage_upload_id)
+        except self.client.exceptions.NoSuchUpload:
+            pass
+        except Exception as exc:
+            raise PartStoreError(f"S3 did not abort the upload: {exc}") from exc
+
+    def stored_size(self, key: str) -> int:
+        return int(self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))["ContentLength"])
+
+    def read_head(self, key: str, length: int) -> bytes:
+        """The object's first bytes, by a ranged GET: the API reads no more of the video."""
+        answer = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key), Range=f"bytes=0-{length - 1}")
+        return answer["Body"].read()
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
+
+    def free_orphans(self, *, keep: set[str], older_than: timedelta) -> int:
+        """Aborts S3 multipart uploads under lectures/ older than older_than whose UploadId
+        is not in keep (no open upload owns them), on ListMultipartUploads' word."""
+        cutoff = datetime.now(timezone.utc) - older_than
+        freed = 0
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.object_key("lectures/")):
+            for item in page.get("Uploads", []):
+                if item["UploadId"] not in keep and item["Initiated"] < cutoff:
+                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=item["Key"], UploadId=item["UploadId"])
+                    freed += 1
+        return freed
+
+
+class FilesystemPartStore:
+    """Parts as files: <parts dir>/<upload id>/<number>.part, each written to a temporary
+    name first and renamed once its bytes matched their Content-MD5, so a listed part is a
+    whole one. Its ETag is in its name's sidecar, <number>.etag."""
+
+    name = "filesystem"
+
+    def __init__(self, storage: FileSystemStorage):
+        self.storage = storage
+        configured = settings.VIDEO_UPLOAD_PARTS_DIR
+        self.root = Path(configured) if configured else Path(storage.location).parent / "upload-parts"
+
+    def upload_dir(self, upload) -> Path:
+        return self.root / str(upload.id)
+
+    def start(self, key: str, content_type: str) -> str:
+        return ""
+
+    def part_url(self, upload, number: int, content_md5: str, base_url: str = "") -> PartURL:
+        from apps.support.video.services import part_tokens
+
+        ttl = settings.VIDEO_UPLOAD_URL_TTL_SECONDS
+        token = part_tokens.sign(tenant_id=upload.tenant_id, upload_id=upload.id, part_number=number,
+                                 content_md5=content_md5)
+        return PartURL(number, f"{base_url}/api/v1/uploads/parts/{token}", {"Content-MD5": content_md5},
+                       _expiry(ttl))
+
+    def receive(self, upload, number: int, content_md5: str, body: BinaryIO, length: int) -> str:
+        """Streams `length` bytes of body to the part's file, checking them against
+        content_md5 on the way; returns the ETag. Holds one chunk in memory at a time."""
+        directory = self.upload_dir(upload)
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = directory / f"{number}.part.{os.getpid()}.{os.urandom(4).hex()}"
+        digest = hashlib.md5()  # noqa: S324 - S3's ETag and Content-MD5 are MD5
+        received = 0
+        try:
+            with open(temporary, "wb") as out:
+                while received < length:
+                    chunk = body.read(min(READ_CHUNK_BYTES, length - received))
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    out.write(chunk)
+                    received += len(chunk)
+            if received != length:
+                raise BadDigest(f"the part ended after {received} of its {length} bytes")
+            if base64.b64encode(digest.digest()).decode() != content_md5:
+                raise BadDigest("the part's bytes do not match its Content-MD5")
+            etag = f'"{digest.hexdigest()}"'
+            (directory / f"{number}.etag").write_text(etag)
+            os.replace(temporary, directory / f"{number}.part")
+            return etag
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def parts(self, upload) -> list[StoredPart]:
+        directory = self.upload_dir(upload)
+        if not directory.is_dir():
+            return []
+        found = []
+        for path in directory.glob("*.part"):
+            etag_file = path.with_suffix(".etag")
+            if path.stem.isdigit() and etag_file.exists():
+                found.append(StoredPart(int(path.stem), path.stat().st_size, etag_file.read_text()))
+        return sorted(found, key=lambda p: p.number)
+
+    def complete(self, upload, parts: list[StoredPart]) -> None:
+        target = Path(self.storage.path(upload.storage_key))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".assembling")
+        directory = self.upload_dir(upload)
+        with open(temporary, "wb") as out:
+            for part in parts:
+                with open(directory / f"{part.number}.part", "rb") as source:
+                    shutil.copyfileobj(source, out, READ_CHUNK_BYTES * 8)
+        os.replace(temporary, target)
+        shutil.rmtree(directory, ignore_errors=True)
+
+    def abort(self, upload) -> None:
+        shutil.rmtree(self.upload_dir(upload), ignore_errors=True)
+
+    def stored_size(self, key: str) -> int:
+        return self.storage.size(key)
+
+    def read_head(self, key: str, length: int) -> bytes:
+        with self.storage.open(key, "rb") as handle:
+            return handle.read(length)
+
+    def delete(self, key: str) -> None:
+        self.storage.delete(key)
+
+    def free_orphans(self, *, keep: set[str], older_than: timedelta) -> int:
+        """Removes part directories not written to for older_than whose upload id is not in keep."""
+        if not self.root.is_dir():
+            return 0
+        freed = 0
+        for directory in self.root.iterdir():
+            idle = time.time() - directory.stat().st_mtime
+            if directory.is_dir() and directory.name not in keep and idle > older_than.total_seconds():
+                shutil.rmtree(directory, ignore_errors=True)
+                freed += 1
+        return freed
