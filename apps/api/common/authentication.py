@@ -33,7 +33,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         api_key = authenticate_api_key(raw.strip())
         if api_key is None:
             raise exceptions.AuthenticationFailed("invalid or revoked API key")
-        request.tenant = api_key.tenant
+        # On the HttpRequest under DRF's Request, so that every view of it sees the tenant,
+        # including the per-method clones DRF's OPTIONS metadata makes.
+        request._request.tenant = api_key.tenant
         return TenantPrincipal(api_key), api_key
 
     def authenticate_header(self, request):
