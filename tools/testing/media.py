@@ -20,11 +20,15 @@ FFPROBE = "ffprobe"
 
 
 def make_video(path: Path, *, width: int, height: int, seconds: float, rate: int = 15, audio: bool = True,
-               pattern: str = "testsrc2") -> Path:
+               pattern: str = "testsrc2", grain: int = 0) -> Path:
+    """A real H.264 clip. grain > 0 adds that much changing noise and encodes losslessly:
+    megabytes per second of video, for tests that need a file of many upload parts."""
     argv = [FFMPEG, "-nostdin", "-v", "error", "-y",
             "-f", "lavfi", "-i", f"{pattern}=size={width}x{height}:rate={rate}:duration={seconds}"]
     if audio:
         argv += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"]
+    if grain:
+        argv += ["-vf", f"noise=alls={grain}:allf=t", "-qp", "0"]
     argv += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
     if audio:
         argv += ["-c:a", "aac", "-b:a", "64k"]

@@ -387,20 +387,21 @@ class PartUrls:
 # --- sending parts ----------------------------------------------------------------------------
 
 class Meter:
-    """Bytes sent so far, from every thread, reported at most 10 times a second."""
+    """Bytes sent so far, from every thread, reported 10 times a second and at every whole
+    percent (so a line per 10 % shows each one, however fast the link)."""
 
     def __init__(self, total: int, done: int, progress: Progress | None):
         self.total, self.done, self.progress = total, done, progress
         self.lock = threading.Lock()
-        self.reported = 0.0
-        self.add(0, force=True)
+        self.reported, self.percent = 0.0, -1
+        self.add(0)
 
-    def add(self, count: int, force: bool = False) -> None:
+    def add(self, count: int) -> None:
         with self.lock:
             self.done += count
-            now = time.monotonic()
-            if self.progress and (force or now - self.reported >= 0.1 or self.done >= self.total):
-                self.reported = now
+            now, percent = time.monotonic(), 100 * self.done // self.total
+            if self.progress and (now - self.reported >= 0.1 or percent != self.percent):
+                self.reported, self.percent = now, percent
                 self.progress(self.done, self.total)
 
 
