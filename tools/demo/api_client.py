@@ -11,6 +11,7 @@ class ApiError(Exception):
 class Api:
     def __init__(self, base_url: str, key: str = "", timeout: float = 60):
         self.base_url = base_url.rstrip("/")
+        self.key = key
         self.timeout = timeout
         self.session = requests.Session()
         if key:

@@ -56,7 +56,7 @@ BUSY_WAIT_S, BUSY_LIMIT_S = 2, 600  # 409 on complete: another completion is run
 REPAIR_ROUNDS = 3  # complete -> 400 "parts missing" -> send them -> complete, at most this often
 RETRYABLE_PUT_400 = {"BadDigest", "bad_digest", "IncompleteBody", "RequestTimeout"}  # S3's and the platform's
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130  # and argparse's 2 for bad usage
 RESUME_HINT = "run the same command again to resume"
 
 Progress = Callable[[int, int], None]
@@ -117,6 +117,8 @@ def checksum_parts(path: str, size: int, part_size: int, progress: Progress | No
                    stop: threading.Event | None = None) -> list[bytes]:
     """The MD5 digest of each part, in one read pass over the file."""
     digests, done = [], 0
+    if progress:
+        progress(0, size)
     with open(path, "rb") as file:
         for offset in range(0, size, part_size):
             digest, left = hashlib.md5(usedforsecurity=False), min(part_size, size - offset)
@@ -449,7 +451,7 @@ def put_part(session: requests.Session, part: Part, *, path: str, urls: PartUrls
         url = urls.get(part.number)
         reader = PartReader(path, part, meter, stop)
         try:
-            response = session.put(url["url"], data=reader, timeout=PUT_TIMEOUT,
+            response = session.put(url["url"], data=reader, timeout=PUT_TIMEOUT, allow_redirects=False,
                                    headers={**url.get("headers", {}), "Content-Length": str(part.size)})
         except (requests.ConnectionError, requests.Timeout) as exc:
             last = describe(exc)
@@ -459,7 +461,7 @@ def put_part(session: requests.Session, part: Part, *, path: str, urls: PartUrls
             reader.close()
         if reader.left == 0 and reader.md5.digest() != part.md5:
             raise UploadError(f"{path} changed since it was checksummed (part {part.number}): start over")
-        if response.ok:
+        if 200 <= response.status_code < 300:
             etag = response.headers.get("ETag")
             if same_etag(etag, part.md5):
                 return
@@ -507,8 +509,10 @@ def send_parts(parts: list[Part], *, path: str, urls: PartUrls, meter: Meter, st
     for thread in threads:
         thread.start()
     for thread in threads:
-        while thread.is_alive():
-            thread.join(0.2)  # a timed join lets KeyboardInterrupt reach this thread
+        # A timed join lets KeyboardInterrupt reach this thread; after a failure the others
+        # are not waited for (one may sit in a 300 s read), they end at their next block.
+        while thread.is_alive() and not stop.is_set():
+            thread.join(0.2)
     if errors:
         raise errors[0]
 
@@ -516,6 +520,8 @@ def send_parts(parts: list[Part], *, path: str, urls: PartUrls, meter: Meter, st
 # --- one upload, start to end -----------------------------------------------------------------
 
 class _Upload:
+    """One run of upload_file: resume or start, send what is missing, complete."""
+
     def __init__(self, *, api_url: str, key: str, lecture_id: str, path: str, parallel: int, part_size: int,
                  state_dir, retries: int, progress: Progress | None, checksum_progress: Progress | None,
                  log: Log | None):
@@ -528,6 +534,7 @@ class _Upload:
         self.progress, self.checksum_progress = progress, checksum_progress
         self.log = log or (lambda message: None)
         self.state_file = state_file(state_dir, self.path, self.api.base, self.lecture)
+        self.said_waiting = False
 
     def run(self) -> dict:
         try:
@@ -544,11 +551,10 @@ class _Upload:
         if upload is None:
             state, upload = self._start()
         parts = self._parts(state, upload)
-        if upload["status"] != "completed":
-            self.urls = PartUrls(self.api, state.upload_id, parts, upload.get("part_urls") or ())
-            todo = parts_to_send(parts, upload.get("parts") or [])
-            if todo:
-                self._send(todo, parts)
+        self.urls = PartUrls(self.api, state.upload_id, parts, upload.get("part_urls") or ())
+        todo = [] if upload["status"] == "completed" else parts_to_send(parts, upload.get("parts") or [])
+        if todo:
+            self._send(todo)
         video = self._complete(state.upload_id, parts)
         forget_state(self.state_file)
         return video
@@ -633,7 +639,7 @@ class _Upload:
     def _checksum(self, part_size: int) -> list[bytes]:
         return checksum_parts(self.path, self.size, part_size, self.checksum_progress, self.stop)
 
-    def _send(self, todo: list[Part], parts: list[Part]) -> None:
+    def _send(self, todo: list[Part]) -> None:
         self.urls.plan(todo)
         meter = Meter(self.size, self.size - sum(p.size for p in todo), self.progress)
         send_parts(todo, path=self.path, urls=self.urls, meter=meter, stop=self.stop,
@@ -677,7 +683,9 @@ class _Upload:
         if time.monotonic() > busy_until:
             raise UploadInterrupted("another completion of this upload is still running",
                                     hint="run the same command again later")
-        self.log("another request is completing this upload: waiting")
+        if not self.said_waiting:
+            self.log("another request is completing this upload: waiting for it")
+            self.said_waiting = True
         if self.stop.wait(BUSY_WAIT_S):
             raise _Stopped()
 
@@ -690,8 +698,9 @@ class _Upload:
         missing = parts_to_send(parts, upload.get("parts") or [])
         if not missing:
             raise UploadError(f"the platform refused to complete the upload: {detail}")
-        self.log(f"{detail}: sending parts {', '.join(str(p.number) for p in missing)} again")
-        self._send(missing, parts)
+        self.log(f"the platform did not complete the upload ({detail}): "
+                 f"sending parts {', '.join(str(p.number) for p in missing)} again")
+        self._send(missing)
 
     def _abort_quietly(self, upload_id: str) -> None:
         """Frees an abandoned upload's parts (and its place among the academy's uploads in
