@@ -19,6 +19,7 @@ first bytes; no worker runs). The API's memory is its worker's VmRSS sampled eve
 """
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
@@ -36,6 +37,7 @@ from apps.core.queues import SQSQueue
 from tools.testing import media
 from tools.testing.api_process import create_tenant_key, manage, start_api
 from tools.testing.sqs_server import start_sqs_server, unique_name
+from tools.testing.waiting import wait_until
 from tools.upload.upload import upload_file
 
 MiB = 1024 * 1024
@@ -88,24 +90,39 @@ class ProcessMeter:
 
 
 def worker_pid(master_pid: int) -> int:
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    return int(children[0])
+    """gunicorn's one worker: the master's child, which it forks once it listens."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    return int(wait_until(lambda: children.read_text().split(), 30, "gunicorn's worker")[0])
 
 
-def multipart_body(path: Path, boundary: str):
-    """The one-request upload's multipart/form-data body, read from disk as it is sent."""
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{path.name}\"\r\n"
-            "Content-Type: video/mp4\r\n\r\n").encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
+class MultipartFile:
+    """The one-request upload's multipart/form-data body, read from disk as it is sent (a
+    file-like object with a length, so requests sends a Content-Length, not chunks)."""
 
-    def chunks():
-        yield head
-        with open(path, "rb") as handle:
-            while chunk := handle.read(MiB):
-                yield chunk
-        yield tail
+    def __init__(self, path: Path, boundary: str):
+        self._head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                      f"filename=\"{path.name}\"\r\nContent-Type: video/mp4\r\n\r\n").encode()
+        self._tail = f"\r\n--{boundary}--\r\n".encode()
+        self._file = open(path, "rb")  # noqa: SIM115 - closed when read to the end
+        self._length = len(self._head) + path.stat().st_size + len(self._tail)
+        self._pending = self._head
 
-    return chunks(), len(head) + path.stat().st_size + len(tail)
+    def __len__(self) -> int:
+        return self._length
+
+    def read(self, size: int = -1) -> bytes:
+        size = MiB if size is None or size < 0 else size
+        if self._pending:
+            chunk, self._pending = self._pending[:size], self._pending[size:]
+            return chunk
+        if self._file.closed:
+            return b""
+        chunk = self._file.read(size)
+        if chunk:
+            return chunk
+        self._file.close()
+        chunk, self._pending = self._tail[:size], self._tail[size:]
+        return chunk
 
 
 class Api:
@@ -133,12 +150,10 @@ class Api:
 
 def run_old_path(api: Api, path: Path) -> ProcessMeter:
     boundary = uuid.uuid4().hex
-    body, length = multipart_body(path, boundary)
     lecture = api.lecture()
     with ProcessMeter(api.worker) as meter:
-        answer = api.http.post(f"{api.url}/api/v1/lectures/{lecture}/videos/", data=body, timeout=1200,
-                               headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
-                                        "Content-Length": str(length)})
+        answer = api.http.post(f"{api.url}/api/v1/lectures/{lecture}/videos/", data=MultipartFile(path, boundary),
+                               timeout=1200, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
     assert answer.status_code == 201, answer.text[:500]
     return meter
 
@@ -168,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args(argv)
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
     workdir = Path(tempfile.mkdtemp(prefix="upload-bench-"))
     moto, sqs = start_sqs_server()
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
@@ -184,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         for storage in ("filesystem", "s3"):
             api = Api(workdir, sqs, storage, bucket)
             apis.append(api)
-            SQSQueue(name=api.env["SQS_VIDEO_QUEUE"], client=sqs.client()).ensure(visibility_timeout=60)
+            SQSQueue(name=api.env["SQS_VIDEO_QUEUE"], client=sqs.client()).ensure(visibility_timeout=60,
+                                                                                  max_receive_count=5)
             old = run_old_path(api, path)
             rows.append((f"old path, {storage}", old.wall, old.growth, old.cpu))
             direct = run_direct(api, path, args, workdir / "state")

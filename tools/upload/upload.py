@@ -618,7 +618,8 @@ class _Upload:
                       mtime_ns=self.mtime_ns, part_size=upload["part_size"],
                       md5s=[p.md5.hex() for p in parts] if matches else [], upload_id=upload["id"])
         save_state(self.state_file, state)
-        self.log(f"started upload {upload['id']}: {upload['part_count']} parts of "
+        count = upload["part_count"]
+        self.log(f"started upload {upload['id']}: {count} part{'s' if count != 1 else ''} of "
                  f"{upload['part_size'] / MiB:.0f} MiB to {upload.get('storage', 'the storage')}")
         if not matches:  # the URLs answered were signed for checksums of another split
             upload["part_urls"] = []

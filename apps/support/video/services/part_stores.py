@@ -22,6 +22,7 @@ objects, not of SSE-KMS ones; see the README).
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 import shutil
@@ -85,18 +86,24 @@ def _expiry(ttl: int) -> datetime:
     return datetime.fromtimestamp(datetime.now(timezone.utc).timestamp() + ttl, timezone.utc)
 
 
+@functools.lru_cache(maxsize=4)
+def _s3_client(endpoint_url: str | None, region: str):
+    """One client per endpoint for the process (building one costs tens of milliseconds; a
+    client is thread-safe). Our own rather than the storage's: presigned part URLs must
+    carry the Content-MD5 we sign and no checksum the SDK would add by itself."""
+    return boto3.session.Session().client(
+        "s3", endpoint_url=endpoint_url, region_name=region,
+        config=Config(signature_version="s3v4", request_checksum_calculation="when_required",
+                      response_checksum_validation="when_required"))
+
+
 class S3PartStore:
     name = "s3"
 
     def __init__(self, storage):
         self.storage = storage
         self.bucket = storage.bucket_name
-        # A client of our own rather than the storage's: presigned part URLs must carry the
-        # Content-MD5 we sign and no checksum the SDK would add by itself.
-        self.client = boto3.session.Session().client(
-            "s3", endpoint_url=settings.AWS_S3_ENDPOINT_URL, region_name=settings.AWS_REGION,
-            config=Config(signature_version="s3v4", request_checksum_calculation="when_required",
-                          response_checksum_validation="when_required"))
+        self.client = _s3_client(settings.AWS_S3_ENDPOINT_URL, settings.AWS_REGION)
 
     def object_key(self, key: str) -> str:
         """The key inside the bucket: the storage's AWS_S3_LOCATION prefix applied."""
