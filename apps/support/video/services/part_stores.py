@@ -12,9 +12,9 @@ UploadPart URLs with Content-MD5 among the signed headers, so S3 refuses a PUT w
 exactly that header (SignatureDoesNotMatch) and a body that does not match it (BadDigest);
 the API never sees a video byte. The listing is S3's ListParts, never the client's word.
 
-Filesystem (`FilesystemPartStore`): parts are files under VIDEO_UPLOAD_PARTS_DIR, PUT to the
-API's own part endpoint (apps/api/v1/lectures/part_views.py) through a signed token
-(part_tokens.py); completion concatenates them into the storage's file.
+Filesystem (`FilesystemPartStore`): parts are PUT to the API's own part endpoint
+(apps/api/v1/lectures/part_views.py) through a signed token (part_tokens.py) and written
+in place into one file under VIDEO_UPLOAD_PARTS_DIR; completion renames it into the storage.
 
 ETags are S3's: the quoted hex MD5 of the part's bytes (true of unencrypted and SSE-S3
 objects, not of SSE-KMS ones; see the README).
@@ -183,9 +183,11 @@ class S3PartStore:
 
 
 class FilesystemPartStore:
-    """Parts as files: <parts dir>/<upload id>/<number>.part, each written to a temporary
-    name first and renamed once its bytes matched their Content-MD5, so a listed part is a
-    whole one. Its ETag is in its name's sidecar, <number>.etag."""
+    """Parts written in place: every part of an upload goes straight to its offset in one
+    file, <parts dir>/<upload id>/data, so completing is a rename into the storage, not a
+    copy of gigabytes. A part counts as received once its marker, <number>.part (its ETag
+    and size), exists: the marker is removed before the part's bytes are (re)written and
+    written only after they matched their Content-MD5, so a listed part is a whole one."""
 
     name = "filesystem"
 
@@ -210,55 +212,54 @@ class FilesystemPartStore:
                        _expiry(ttl))
 
     def receive(self, upload, number: int, content_md5: str, body: BinaryIO, length: int) -> str:
-        """Streams `length` bytes of body to the part's file, checking them against
-        content_md5 on the way; returns the ETag. Holds one chunk in memory at a time."""
+        """Streams `length` bytes of body to the part's place in the upload's file, checking
+        them against content_md5 on the way; returns the ETag. One chunk in memory at a time."""
         directory = self.upload_dir(upload)
         directory.mkdir(parents=True, exist_ok=True)
-        temporary = directory / f"{number}.part.{os.getpid()}.{os.urandom(4).hex()}"
+        marker = directory / f"{number}.part"
+        marker.unlink(missing_ok=True)
         digest = hashlib.md5()  # noqa: S324 - S3's ETag and Content-MD5 are MD5
         received = 0
+        descriptor = os.open(directory / "data", os.O_WRONLY | os.O_CREAT, 0o600)
         try:
-            with open(temporary, "wb") as out:
-                while received < length:
-                    chunk = body.read(min(READ_CHUNK_BYTES, length - received))
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    out.write(chunk)
-                    received += len(chunk)
-            if received != length:
-                raise BadDigest(f"the part ended after {received} of its {length} bytes")
-            if base64.b64encode(digest.digest()).decode() != content_md5:
-                raise BadDigest("the part's bytes do not match its Content-MD5")
-            etag = f'"{digest.hexdigest()}"'
-            (directory / f"{number}.etag").write_text(etag)
-            os.replace(temporary, directory / f"{number}.part")
-            return etag
+            offset = (number - 1) * upload.part_size
+            while received < length:
+                chunk = body.read(min(READ_CHUNK_BYTES, length - received))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                os.pwrite(descriptor, chunk, offset + received)
+                received += len(chunk)
         finally:
-            temporary.unlink(missing_ok=True)
+            os.close(descriptor)
+        if received != length:
+            raise BadDigest(f"the part ended after {received} of its {length} bytes")
+        if base64.b64encode(digest.digest()).decode() != content_md5:
+            raise BadDigest("the part's bytes do not match its Content-MD5")
+        etag = f'"{digest.hexdigest()}"'
+        temporary = marker.with_name(f"{marker.name}.{os.urandom(4).hex()}")
+        temporary.write_text(f"{etag} {length}")
+        os.replace(temporary, marker)
+        return etag
 
     def parts(self, upload) -> list[StoredPart]:
         directory = self.upload_dir(upload)
         if not directory.is_dir():
             return []
         found = []
-        for path in directory.glob("*.part"):
-            etag_file = path.with_suffix(".etag")
-            if path.stem.isdigit() and etag_file.exists():
-                found.append(StoredPart(int(path.stem), path.stat().st_size, etag_file.read_text()))
+        for marker in directory.glob("*.part"):
+            if marker.stem.isdigit():
+                etag, size = marker.read_text().split()
+                found.append(StoredPart(int(marker.stem), int(size), etag))
         return sorted(found, key=lambda p: p.number)
 
     def complete(self, upload, parts: list[StoredPart]) -> None:
+        data = self.upload_dir(upload) / "data"
+        os.truncate(data, sum(part.size for part in parts))
         target = Path(self.storage.path(upload.storage_key))
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(target.name + ".assembling")
-        directory = self.upload_dir(upload)
-        with open(temporary, "wb") as out:
-            for part in parts:
-                with open(directory / f"{part.number}.part", "rb") as source:
-                    shutil.copyfileobj(source, out, READ_CHUNK_BYTES * 8)
-        os.replace(temporary, target)
-        shutil.rmtree(directory, ignore_errors=True)
+        shutil.move(data, target)  # a rename on one filesystem (the default), else a copy
+        shutil.rmtree(self.upload_dir(upload), ignore_errors=True)
 
     def abort(self, upload) -> None:
         shutil.rmtree(self.upload_dir(upload), ignore_errors=True)
