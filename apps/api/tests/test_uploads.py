@@ -364,3 +364,31 @@ def test_uploads_cleanup_wants_a_readable_age():
 
     with pytest.raises(CommandError, match="24h"):
         call_command("uploads_cleanup", "--older-than", "yesterday")
+
+
+def test_a_completion_cut_off_after_the_storage_assembled_the_file_is_taken_over(alice, client, storage, source):
+    from apps.support.video.services import direct_uploads
+    from apps.support.video.services.part_stores import part_store
+
+    lecture = services.create_lecture(tenant=alice.tenant, title="Calculus")
+    started = start(alice, lecture, source).json()
+    etags = [etag_of(put_part(client, u, p)) for u, p in zip(started["part_urls"], split(source))]
+    # A first completion assembled the object, then its process died before recording the video.
+    upload = VideoUpload.objects.get(pk=started["id"])
+    part_store().complete(upload, part_store().parts(upload))
+    VideoUpload.objects.filter(pk=upload.pk).update(
+        status="completing", updated_at=timezone.now() - direct_uploads.STALE_COMPLETION - timedelta(seconds=1))
+    done = complete(alice, lecture, started["id"], etags)
+    assert done.status_code == 201, done.content
+    assert done.json()["video"]["size_bytes"] == len(source)
+
+
+def test_an_upload_being_completed_answers_409_to_a_second_completion_and_to_abort(alice, client, storage, source):
+    lecture = services.create_lecture(tenant=alice.tenant, title="Calculus")
+    started = start(alice, lecture, source).json()
+    etags = [etag_of(put_part(client, u, p)) for u, p in zip(started["part_urls"], split(source))]
+    VideoUpload.objects.filter(pk=started["id"]).update(status="completing", updated_at=timezone.now())
+    busy = complete(alice, lecture, started["id"], etags)
+    assert busy.status_code == 409 and "completing" in busy.json()["detail"]
+    assert alice.delete(f"/api/v1/lectures/{lecture.id}/uploads/{started['id']}/").status_code == 409
+    assert not LectureVideo.objects.exists()

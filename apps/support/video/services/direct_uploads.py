@@ -249,6 +249,10 @@ def _completion_is_stale(upload: VideoUpload) -> bool:
 def _complete_in_storage(upload: VideoUpload, etags: dict[int, str]) -> LectureVideo:
     store = part_store()
     stored = {part.number: part for part in store.parts(upload)}
+    if not stored and store.stored_size(upload.storage_key) == upload.size_bytes:
+        # An earlier completion assembled the object and was cut off before it recorded the
+        # video: the parts are gone into it, so go on from the object.
+        return _accept_object(upload, store)
     missing = [n for n in etags if n not in stored]
     if missing:
         raise InvalidUpload(f"the storage has not received parts {missing}: upload them, then complete again")
@@ -264,7 +268,12 @@ def _complete_in_storage(upload: VideoUpload, etags: dict[int, str]) -> LectureV
     if wrong_size:
         raise InvalidUpload("the parts do not add up to the declared size: " + "; ".join(wrong_size))
     store.complete(upload, [stored[n] for n in sorted(stored) if n in etags])
-    # From here the parts are one object: a refusal deletes it and closes the upload.
+    return _accept_object(upload, store)
+
+
+def _accept_object(upload: VideoUpload, store) -> LectureVideo:
+    """The assembled object checked as the one-request upload checks a file, then the video
+    recorded and queued. A refusal deletes the object and closes the upload."""
     size = store.stored_size(upload.storage_key)
     if size != upload.size_bytes:
         _refuse(upload, store, f"the stored file has {size} bytes, not the {upload.size_bytes} declared")

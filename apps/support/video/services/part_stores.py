@@ -34,6 +34,7 @@ from typing import BinaryIO
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 
@@ -82,6 +83,11 @@ def part_store() -> "S3PartStore | FilesystemPartStore":
     return S3PartStore(storage)
 
 
+def _code(exc: PartStoreError) -> str:
+    cause = exc.__cause__
+    return cause.response.get("Error", {}).get("Code", "") if isinstance(cause, ClientError) else ""
+
+
 def _expiry(ttl: int) -> datetime:
     return datetime.fromtimestamp(datetime.now(timezone.utc).timestamp() + ttl, timezone.utc)
 
@@ -109,17 +115,21 @@ class S3PartStore:
         """The key inside the bucket: the storage's AWS_S3_LOCATION prefix applied."""
         return self.storage._normalize_name(key)  # django-storages' own rule, so both agree
 
-    def start(self, key: str, content_type: str) -> str:
+    def _call(self, doing: str, operation: str, **params):
+        """One S3 call; anything but an answer becomes PartStoreError saying what failed."""
         try:
-            answer = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.object_key(key),
-                                                         ContentType=content_type or "application/octet-stream")
-        except Exception as exc:
-            raise PartStoreError(f"S3 did not start the upload: {exc}") from exc
+            return getattr(self.client, operation)(Bucket=self.bucket, **params)
+        except (BotoCoreError, ClientError) as exc:
+            raise PartStoreError(f"S3 did not {doing}: {exc}") from exc
+
+    def start(self, key: str, content_type: str) -> str:
+        answer = self._call("start the upload", "create_multipart_upload", Key=self.object_key(key),
+                            ContentType=content_type or "application/octet-stream")
         return answer["UploadId"]
 
     def part_url(self, upload, number: int, content_md5: str, base_url: str = "") -> PartURL:
         ttl = settings.VIDEO_UPLOAD_URL_TTL_SECONDS
-        url = self.client.generate_presigned_url(
+        url = self.client.generate_presigned_url(  # signed here, no request to S3
             "upload_part", ExpiresIn=ttl, HttpMethod="PUT",
             Params={"Bucket": self.bucket, "Key": self.object_key(upload.storage_key),
                     "UploadId": upload.storage_upload_id, "PartNumber": number, "ContentMD5": content_md5})
@@ -127,46 +137,48 @@ class S3PartStore:
 
     def parts(self, upload) -> list[StoredPart]:
         found, marker = [], 0
-        try:
-            while True:
-                answer = self.client.list_parts(Bucket=self.bucket, Key=self.object_key(upload.storage_key),
-                                                UploadId=upload.storage_upload_id, PartNumberMarker=marker)
-                found += [StoredPart(p["PartNumber"], p["Size"], p["ETag"]) for p in answer.get("Parts", [])]
-                if not answer.get("IsTruncated"):
-                    return found
-                marker = int(answer["NextPartNumberMarker"])
-        except self.client.exceptions.NoSuchUpload:
-            return []
-        except Exception as exc:
-            raise PartStoreError(f"S3 did not list the parts: {exc}") from exc
+        while True:
+            try:
+                answer = self._call("list the parts", "list_parts", Key=self.object_key(upload.storage_key),
+                                    UploadId=upload.storage_upload_id, PartNumberMarker=marker)
+            except PartStoreError as exc:
+                if _code(exc) == "NoSuchUpload":  # completed or aborted: no parts any more
+                    return []
+                raise
+            found += [StoredPart(p["PartNumber"], p["Size"], p["ETag"]) for p in answer.get("Parts", [])]
+            if not answer.get("IsTruncated"):
+                return found
+            marker = int(answer["NextPartNumberMarker"])
 
     def complete(self, upload, parts: list[StoredPart]) -> None:
-        try:
-            self.client.complete_multipart_upload(
-                Bucket=self.bucket, Key=self.object_key(upload.storage_key), UploadId=upload.storage_upload_id,
-                MultipartUpload={"Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]})
-        except Exception as exc:
-            raise PartStoreError(f"S3 did not complete the upload: {exc}") from exc
+        self._call("complete the upload", "complete_multipart_upload", Key=self.object_key(upload.storage_key),
+                   UploadId=upload.storage_upload_id,
+                   MultipartUpload={"Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]})
 
     def abort(self, upload) -> None:
         try:
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.object_key(upload.storage_key),
-                                               UploadId=upload.storage_upload_id)
-        except self.client.exceptions.NoSuchUpload:
-            pass
-        except Exception as exc:
-            raise PartStoreError(f"S3 did not abort the upload: {exc}") from exc
+            self._call("abort the upload", "abort_multipart_upload", Key=self.object_key(upload.storage_key),
+                       UploadId=upload.storage_upload_id)
+        except PartStoreError as exc:
+            if _code(exc) != "NoSuchUpload":
+                raise
 
-    def stored_size(self, key: str) -> int:
-        return int(self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))["ContentLength"])
+    def stored_size(self, key: str) -> int | None:
+        """The object's size, None when there is no such object."""
+        try:
+            return int(self._call("read the object's size", "head_object", Key=self.object_key(key))["ContentLength"])
+        except PartStoreError as exc:
+            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
 
     def read_head(self, key: str, length: int) -> bytes:
         """The object's first bytes, by a ranged GET: the API reads no more of the video."""
-        answer = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key), Range=f"bytes=0-{length - 1}")
+        answer = self._call("read the object", "get_object", Key=self.object_key(key), Range=f"bytes=0-{length - 1}")
         return answer["Body"].read()
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
+        self._call("delete the object", "delete_object", Key=self.object_key(key))
 
     def free_orphans(self, *, keep: set[str], older_than: timedelta) -> int:
         """Aborts S3 multipart uploads under lectures/ older than older_than whose UploadId
@@ -264,8 +276,8 @@ class FilesystemPartStore:
     def abort(self, upload) -> None:
         shutil.rmtree(self.upload_dir(upload), ignore_errors=True)
 
-    def stored_size(self, key: str) -> int:
-        return self.storage.size(key)
+    def stored_size(self, key: str) -> int | None:
+        return self.storage.size(key) if self.storage.exists(key) else None
 
     def read_head(self, key: str, length: int) -> bytes:
         with self.storage.open(key, "rb") as handle:
