@@ -392,3 +392,11 @@ def test_an_upload_being_completed_answers_409_to_a_second_completion_and_to_abo
     assert busy.status_code == 409 and "completing" in busy.json()["detail"]
     assert alice.delete(f"/api/v1/lectures/{lecture.id}/uploads/{started['id']}/").status_code == 409
     assert not LectureVideo.objects.exists()
+
+
+def test_an_unreachable_storage_is_a_503_and_nothing_is_recorded(alice, s3, settings, source):
+    lecture = services.create_lecture(tenant=alice.tenant, title="Calculus")
+    settings.AWS_S3_ENDPOINT_URL = "http://127.0.0.1:9"  # discard port: nothing listens
+    refused = start(alice, lecture, source)
+    assert refused.status_code == 503 and "S3 did not start the upload" in refused.json()["detail"]
+    assert not VideoUpload.objects.exists()
