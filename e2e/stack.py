@@ -62,8 +62,9 @@ class Stack:
     def api_key(self, slug: str) -> str:
         return create_tenant_key(self.env, slug)
 
-    def start_api(self) -> str:
-        proc, self.api_url = start_api(self.env, self.tmp_path / "api.log", "--timeout", "120")
+    def start_api(self, *, timeout: int = 120) -> str:
+        """gunicorn with `timeout` as its worker timeout."""
+        proc, self.api_url = start_api(self.env, self.tmp_path / "api.log", "--timeout", str(timeout))
         self.processes.append(proc)
         return self.api_url
 

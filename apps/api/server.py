@@ -3,12 +3,20 @@
     tools/bazel run //apps/api:server -- --bind 127.0.0.1:8000 --workers 2
 
 Any gunicorn option works; GUNICORN_CMD_ARGS is honoured as usual.
+
+Workers are threaded (gthread, 4 threads each) unless a worker class or a thread count is
+given: a sync worker reports to gunicorn's arbiter only between requests, so a request that
+takes longer than --timeout (a 16 MiB upload part over a weak uplink) gets its worker
+killed half way; a threaded worker reports every second, whatever its requests do.
 """
 
 import os
+import shlex
 import sys
 
 from gunicorn.app.wsgiapp import WSGIApplication
+
+DEFAULT_THREADS = 4
 
 
 def main() -> None:
@@ -21,8 +29,16 @@ def main() -> None:
     # other's. It stays off unless asked for.
     if not any(a.startswith("--control-socket") for a in args):
         args = ["--no-control-socket", *args]
+    if not _chooses_workers([*args, *shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))]):
+        args = ["--worker-class", "gthread", "--threads", str(DEFAULT_THREADS), *args]
     sys.argv = [sys.argv[0], *args, "apps.api.config.wsgi:application"]
     WSGIApplication("%(prog)s [OPTIONS]").run()
+
+
+def _chooses_workers(options: list[str]) -> bool:
+    """Whether gunicorn's options name a worker class or a thread count."""
+    return any(o == "-k" or (o.startswith("-k") and not o.startswith("--")) or o.startswith("--worker-class")
+               or o.startswith("--threads") for o in options)
 
 
 if __name__ == "__main__":

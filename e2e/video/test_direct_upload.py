@@ -7,6 +7,9 @@ import base64
 import hashlib
 import subprocess
 import sys
+import time
+import urllib.parse
+from http.client import HTTPConnection
 
 import requests
 
@@ -113,3 +116,32 @@ def test_the_uploader_survives_a_dropped_connection_and_resumes_on_the_filesyste
     run_worker(stack)
     assert http.get(f"{api}/api/v1/lectures/{lecture['id']}/videos/{video_id}/").json()["status"] == "ready"
     proxy.stop()
+
+
+def test_a_part_sent_slower_than_gunicorns_timeout_still_arrives(make_stack, tmp_path):
+    """A weak uplink: one 5 MiB part taking longer than the worker timeout. gunicorn's sync
+    workers tell the arbiter they are alive only between requests, so it would kill the
+    worker mid-part; the API server runs threaded workers, which keep telling it."""
+    stack = make_stack(MEDIA_STORAGE="filesystem")
+    api = stack.start_api(timeout=2)
+    http = stack.http(stack.api_key("daechi"))
+    lecture = http.post(f"{api}/api/v1/lectures/", json={"title": "Calculus"}).json()
+    data = big_video(tmp_path).read_bytes()
+    part = data[:PART]
+    upload = http.post(f"{api}/api/v1/lectures/{lecture['id']}/uploads/", json={
+        "filename": "week1.mp4", "size": len(data), "part_size": PART,
+        "parts": [{"part_number": 1, "content_md5": md5_b64(part)}]}).json()
+    url = urllib.parse.urlsplit(upload["part_urls"][0]["url"])
+    connection = HTTPConnection(url.hostname, url.port, timeout=30)
+    connection.putrequest("PUT", url.path)
+    connection.putheader("Content-MD5", md5_b64(part))
+    connection.putheader("Content-Length", str(len(part)))
+    connection.endheaders()
+    for offset in range(0, len(part), len(part) // 8):  # about 4 s for the part
+        connection.send(part[offset:offset + len(part) // 8])
+        time.sleep(0.5)
+    answer = connection.getresponse()
+    assert answer.status == 200, answer.read()
+    assert answer.getheader("ETag") == f'"{hashlib.md5(part).hexdigest()}"'
+    held = http.get(f"{api}/api/v1/lectures/{lecture['id']}/uploads/{upload['id']}/").json()["parts"]
+    assert [p["part_number"] for p in held] == [1]
