@@ -28,6 +28,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from apps.api.common.errors import QueueUnavailable
 from apps.api.v1.ai.serializers import (
     AnswerKeyInputSerializer,
     AnswerKeyOutputSerializer,
@@ -43,11 +44,6 @@ from apps.support.ai.services import uploads
 
 MAX_SIMILAR = 50
 UUID_REGEX = "[0-9a-f-]{36}"
-
-
-class QueueUnavailable(APIException):
-    status_code = http.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "queue_unavailable"
 
 
 class NoEmbedding(APIException):

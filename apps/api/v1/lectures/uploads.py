@@ -26,24 +26,17 @@ from apps.api.v1.lectures.serializers import (
     UploadOutputSerializer,
     UploadStartSerializer,
 )
-from apps.api.v1.lectures.views import NotAVideo, PayloadTooLarge, QueueUnavailable, video_data
+from apps.api.common.errors import (
+    Conflict,
+    NotAVideo,
+    PayloadTooLarge,
+    QueueUnavailable,
+    StorageUnavailable,
+    TooManyInProgress,
+)
+from apps.api.v1.lectures.views import video_data
 from apps.domains.lectures import selectors
 from apps.support.video.services import direct_uploads
-
-
-class Conflict(APIException):
-    status_code = http.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-class TooManyUploads(APIException):
-    status_code = http.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "too_many_uploads"
-
-
-class StorageUnavailable(APIException):
-    status_code = http.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "storage_unavailable"
 
 
 def as_http(exc: Exception) -> APIException:
@@ -53,7 +46,7 @@ def as_http(exc: Exception) -> APIException:
     if isinstance(exc, direct_uploads.NotAVideo):
         return NotAVideo(str(exc))
     if isinstance(exc, direct_uploads.TooManyUploads):
-        return TooManyUploads(str(exc))
+        return TooManyInProgress(str(exc))
     if isinstance(exc, (direct_uploads.UploadBusy, direct_uploads.UploadClosed)):
         return Conflict(str(exc))
     if isinstance(exc, direct_uploads.QueueUnavailable):

@@ -19,10 +19,10 @@ from drf_yasg.utils import swagger_auto_schema
 from rest_framework import status as http
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from apps.api.common.errors import NotAVideo, PayloadTooLarge, QueueUnavailable
 from apps.api.v1.lectures.serializers import (
     LectureInputSerializer,
     LectureOutputSerializer,
@@ -35,21 +35,6 @@ from apps.support.video.services import uploads
 
 # Room for the multipart envelope around the file when judging a Content-Length.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
-
-
-class PayloadTooLarge(APIException):
-    status_code = http.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
-
-
-class NotAVideo(APIException):
-    status_code = http.HTTP_415_UNSUPPORTED_MEDIA_TYPE
-    default_code = "not_a_video"
-
-
-class QueueUnavailable(APIException):
-    status_code = http.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "queue_unavailable"
 
 
 def video_data(request, video) -> dict:
