@@ -1,5 +1,6 @@
 import pytest
 
+from apps.api.tests.callers import Caller
 from apps.support.video.services.queue import VideoSQSQueue
 from tools.testing.media_storage import media_root  # noqa: F401
 from tools.testing.sqs_server import sqs_server, unique_name  # noqa: F401
@@ -17,3 +18,15 @@ def video_queue(settings, sqs_server, monkeypatch):  # noqa: F811
     queue = VideoSQSQueue(client=sqs_server.client())
     queue.ensure()
     return queue
+
+
+@pytest.fixture
+def alice(client):
+    """An academy with an API key, calling through Django's test client."""
+    return Caller(client, "alice")
+
+
+@pytest.fixture
+def bob(client):
+    """Another academy, which must see none of alice's objects."""
+    return Caller(client, "bob")

@@ -10,7 +10,6 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.api.tests.callers import Caller
 from apps.domains.ai import services
 from apps.domains.ai.models import AIJob
 from apps.shared.contracts import AIJobMessage, decode
@@ -21,16 +20,6 @@ pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # the worker decides whether it decodes
 PDF = b"%PDF-1.7\n" + b"\x00" * 64  # and whether it renders
-
-
-@pytest.fixture
-def alice(client):
-    return Caller(client, "alice")
-
-
-@pytest.fixture
-def bob(client):
-    return Caller(client, "bob")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.api.tests.callers import Caller
 from apps.core.services.api_keys import create_api_key, revoke_api_key
 from apps.domains.lectures import services
 from apps.domains.lectures.models import LectureVideo
@@ -14,16 +13,6 @@ from apps.shared.contracts import VideoTranscodeMessage, decode
 from tools.testing import media
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice(client):
-    return Caller(client, "alice")
-
-
-@pytest.fixture
-def bob(client):
-    return Caller(client, "bob")
 
 
 @pytest.fixture(scope="module")

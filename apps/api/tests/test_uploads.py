@@ -16,7 +16,6 @@ import requests
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.api.tests.callers import Caller
 from apps.domains.lectures import services
 from apps.domains.lectures.models import LectureVideo, VideoUpload
 from apps.shared.contracts import VideoTranscodeMessage, decode
@@ -27,16 +26,6 @@ pytestmark = pytest.mark.django_db
 
 MiB = 1024 * 1024
 PART = 5 * MiB
-
-
-@pytest.fixture
-def alice(client):
-    return Caller(client, "alice")
-
-
-@pytest.fixture
-def bob(client):
-    return Caller(client, "bob")
 
 
 @pytest.fixture(scope="module")
