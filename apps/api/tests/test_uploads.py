@@ -389,3 +389,16 @@ def test_an_unreachable_storage_is_a_503_and_nothing_is_recorded(alice, s3, sett
     refused = start(alice, lecture, source)
     assert refused.status_code == 503 and "S3 did not start the upload" in refused.json()["detail"]
     assert not VideoUpload.objects.exists()
+
+
+def test_a_start_with_bad_part_checksums_creates_nothing(alice, storage, request, source):
+    lecture = services.create_lecture(tenant=alice.tenant, title="Calculus")
+    path = f"/api/v1/lectures/{lecture.id}/uploads/"
+    base = {"filename": "a.mp4", "size": len(source), "part_size": PART}
+    for parts in ([{"part_number": 4, "content_md5": md5_b64(b"")}],
+                  [{"part_number": 1, "content_md5": "not-md5"}]):
+        assert alice.json("post", path, {**base, "parts": parts}).status_code == 400
+    assert not VideoUpload.objects.exists()
+    if storage == "s3":
+        target = request.getfixturevalue("s3")
+        assert target.list_multipart_uploads(Bucket=target.bucket).get("Uploads", []) == []

@@ -112,13 +112,9 @@ class VideoUploadViewSet(viewsets.GenericViewSet):
         if md5s and "part_size" not in fields:
             raise ValidationError({"parts": ["checksums need the part_size they were computed for"]})
         try:
-            upload = direct_uploads.start_upload(lecture=lecture, filename=fields["filename"], size=fields["size"],
-                                                 content_type=fields["content_type"],
-                                                 part_size=fields.get("part_size"))
-            # Checksums computed for another split than the one chosen would sign wrong URLs.
-            urls = []
-            if md5s and upload.part_size == fields["part_size"]:
-                urls = direct_uploads.part_urls(upload=upload, md5s=md5s, base_url=base_url(request))
+            upload, urls = direct_uploads.start_upload(
+                lecture=lecture, filename=fields["filename"], size=fields["size"], content_type=fields["content_type"],
+                part_size=fields.get("part_size"), md5s=md5s, base_url=base_url(request))
         except REFUSALS as exc:
             raise as_http(exc) from None
         return Response(self._data(upload, parts=[], urls=urls), status=http.HTTP_201_CREATED)

@@ -2,8 +2,9 @@
 straight to the storage (S3 multipart, or the API's part endpoint on the filesystem
 default), and the API only keeps the books.
 
-    upload = start_upload(lecture=lecture, filename="week1.mp4", size=4 * 2**30, content_type="video/mp4")
-    urls = part_urls(upload=upload, md5s={1: "<base64 MD5 of part 1>", ...}, base_url="https://api...")
+    upload, urls = start_upload(lecture=lecture, filename="week1.mp4", size=4 * 2**30, content_type="video/mp4",
+                                part_size=16 * 2**20, md5s={1: "<base64 MD5 of part 1>", ...}, base_url=...)
+    urls = part_urls(upload=upload, md5s={2: "...", ...}, base_url="https://api...")   # more, or fresh
     stored_parts(upload=upload)                    # what the storage holds, for a resume
     video, created = complete_upload(upload=upload, etags={1: '"..."', ...})
     abort_upload(upload=upload)
@@ -96,45 +97,58 @@ def expected_part_size(upload: VideoUpload, number: int) -> int:
 
 
 def start_upload(*, lecture: Lecture, filename: str, size: int, content_type: str = "",
-                 part_size: int | None = None) -> VideoUpload:
+                 part_size: int | None = None, md5s: dict[int, str] | None = None,
+                 base_url: str = "") -> tuple[VideoUpload, list[PartURL]]:
+    """Opens an upload, with URLs for the parts of `md5s` when they were computed for the
+    part size chosen (the client's). Every check runs before the storage is asked."""
     if size < 1:
         raise InvalidUpload("size must be at least 1 byte")
     uploads.check_upload_size(size)
+    chosen, count = plan_parts(size, part_size)
+    md5s = md5s if md5s and chosen == part_size else {}
+    _check_md5s(md5s, count)
     in_progress = selectors.uploads_in_progress(tenant_id=lecture.tenant_id)
     if in_progress >= settings.VIDEO_UPLOADS_MAX_IN_PROGRESS:
         raise TooManyUploads(f"the academy has {in_progress} uploads in progress (the limit is "
                              f"{settings.VIDEO_UPLOADS_MAX_IN_PROGRESS}): complete or abort one first")
-    chosen, count = plan_parts(size, part_size)
     video_id = uuid.uuid4()
     key = keys.direct_upload_key(tenant_id=lecture.tenant_id, lecture_id=lecture.id, video_id=video_id)
     store = part_store()
     storage_upload_id = store.start(key, content_type)
     try:
-        return services.create_upload(lecture=lecture, video_id=video_id, filename=filename,
-                                      content_type=content_type, size_bytes=size, part_size=chosen,
-                                      part_count=count, storage=store.name, storage_key=key,
-                                      storage_upload_id=storage_upload_id)
+        upload = services.create_upload(lecture=lecture, video_id=video_id, filename=filename,
+                                        content_type=content_type, size_bytes=size, part_size=chosen,
+                                        part_count=count, storage=store.name, storage_key=key,
+                                        storage_upload_id=storage_upload_id)
     except Exception:
         # Nothing half-created: the storage's upload goes with the row that failed.
         store.abort(VideoUpload(storage_key=key, storage_upload_id=storage_upload_id))
         raise
+    return upload, _sign(upload, store, md5s, base_url)
 
 
 def part_urls(*, upload: VideoUpload, md5s: dict[int, str], base_url: str) -> list[PartURL]:
     """Short-lived PUT URLs for the given parts, each bound to the part's Content-MD5."""
     _require_open(upload)
-    if not md5s:
-        return []
+    _check_md5s(md5s, upload.part_count)
+    return _sign(upload, part_store(), md5s, base_url)
+
+
+def _check_md5s(md5s: dict[int, str], part_count: int) -> None:
     if len(md5s) > MAX_URLS_PER_REQUEST:
         raise InvalidUpload(f"at most {MAX_URLS_PER_REQUEST} part URLs per request")
-    outside = sorted(n for n in md5s if not 1 <= n <= upload.part_count)
+    outside = sorted(n for n in md5s if not 1 <= n <= part_count)
     if outside:
-        raise InvalidUpload(f"part numbers {outside} are outside 1..{upload.part_count}")
+        raise InvalidUpload(f"part numbers {outside} are outside 1..{part_count}")
     malformed = sorted(n for n, md5 in md5s.items() if not valid_content_md5(md5))
     if malformed:
         raise InvalidUpload(f"content_md5 of parts {malformed} is not a base64 MD5 digest")
+
+
+def _sign(upload: VideoUpload, store, md5s: dict[int, str], base_url: str) -> list[PartURL]:
+    if not md5s:
+        return []
     services.declare_part_md5s(upload=upload, md5s=md5s)
-    store = part_store()
     return [store.part_url(upload, number, md5s[number], base_url) for number in sorted(md5s)]
 
 
