@@ -7,13 +7,16 @@
     video = upload_file(api_url=..., key=..., lecture_id=..., path="week1.mp4")
     video["id"], video["status"]                  # "queued": the transcode is on its way
 
-The file is checksummed part by part (MD5), a direct upload is started
-(POST /api/v1/lectures/{id}/uploads/), the parts are PUT straight to the storage (presigned
-S3 URLs, or the platform's own part endpoint on the filesystem storage) a few at a time,
-and the upload is completed into a queued video. The upload's id and the parts' checksums
-are kept in a state file from the moment the upload exists, so a run that stops (network,
-Ctrl-C, a crash) is resumed by running the same command again: only the parts the storage
-does not hold yet are sent. The state file is removed once the video exists.
+A direct upload is started (POST /api/v1/lectures/{id}/uploads/) once the first part is
+checksummed (MD5: each part URL is signed for its part's Content-MD5), and the parts are PUT
+straight to the storage (presigned S3 URLs, or the platform's own part endpoint on the
+filesystem storage) a few at a time, in order, while the rest of the file is checksummed:
+each part goes as soon as its MD5 is known. Then the upload is completed into a queued
+video. The upload's id and the parts' checksums known so far are kept in a state file from
+the moment the upload exists, so a run that stops (network, Ctrl-C, a crash, even while
+checksumming) is resumed by running the same command again: only the parts not checksummed
+yet are read for their MD5, and only the parts the storage does not hold yet are sent. The
+state file is removed once the video exists.
 
 Only the standard library and requests.
 """
@@ -37,6 +40,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 import requests
+from requests.adapters import HTTPAdapter
 
 MiB = 2**20
 DEFAULT_PART_SIZE = 16 * MiB
@@ -45,13 +49,15 @@ MIN_PART_SIZE = 5 * MiB
 MAX_PART_SIZE = 5 * 2**30
 MAX_PARTS = 10_000
 MAX_URLS_PER_REQUEST = 1000
-READ_BYTES = 8 * MiB
+READ_BYTES = MiB  # a block checksummed: read into one buffer (no allocation), still in the cache when hashed
+SEND_BYTES = MiB  # a block of a part's body handed to the socket (urllib3 would read 16 KiB at a time)
 
 API_TIMEOUT = (10, 60)  # (connect, read) seconds
 PUT_TIMEOUT = (10, 300)  # a part on a slow link
 COMPLETE_TIMEOUT = (10, 600)  # the filesystem storage concatenates gigabytes before answering
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 15.0
 URL_MARGIN_S = 60  # a part URL expiring sooner than this is asked anew rather than used
+STATE_SAVE_S = 1.0  # the MD5s checksummed meanwhile are written to the state file this often
 BUSY_WAIT_S, BUSY_LIMIT_S = 2, 600  # 409 on complete: another completion is running
 REPAIR_ROUNDS = 3  # complete -> 400 "parts missing" -> send them -> complete, at most this often
 RETRYABLE_PUT_400 = {"BadDigest", "bad_digest", "IncompleteBody", "RequestTimeout"}  # S3's and the platform's
@@ -113,28 +119,60 @@ def part_count(size: int, part_size: int) -> int:
     return max(1, math.ceil(size / part_size))
 
 
+class Checksummer:
+    """The file read once, in order, for the parts' MD5s: a block at a time in memory, never
+    a part; checksum_progress(done, total) follows the bytes read (from `done` on: the
+    parts whose MD5 the state already holds are not read again)."""
+
+    def __init__(self, path: str, size: int, progress: Progress | None, stop: threading.Event, done: int = 0):
+        self.path, self.size, self.progress, self.stop = path, size, progress, stop
+        self.done = done
+        self.file = None
+        self.buffer = memoryview(bytearray(READ_BYTES))
+        self.reported, self.percent = 0.0, -1
+
+    def md5(self, offset: int, size: int) -> bytes:
+        if self.file is None:
+            try:
+                self.file = open(self.path, "rb", buffering=0)
+            except OSError as exc:
+                raise UploadError(f"cannot read {self.path}: {exc.strerror}") from None
+            self._report()
+        self.file.seek(offset)
+        digest, left = hashlib.md5(usedforsecurity=False), size
+        while left:
+            if self.stop.is_set():
+                raise _Stopped()
+            count = self.file.readinto(self.buffer[:min(READ_BYTES, left)])
+            if not count:
+                raise UploadError(f"{self.path} got shorter while it was checksummed")
+            digest.update(self.buffer[:count])
+            left -= count
+            self.done += count
+            self._report()
+        return digest.digest()
+
+    def _report(self) -> None:
+        """10 times a second, at every whole percent and at the end, as Meter does."""
+        now, percent = time.monotonic(), 100 * self.done // self.size
+        if self.progress and (now - self.reported >= 0.1 or percent != self.percent or self.done >= self.size):
+            self.reported, self.percent = now, percent
+            self.progress(self.done, self.size)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
 def checksum_parts(path: str, size: int, part_size: int, progress: Progress | None = None,
                    stop: threading.Event | None = None) -> list[bytes]:
     """The MD5 digest of each part, in one read pass over the file."""
-    digests, done = [], 0
-    if progress:
-        progress(0, size)
-    with open(path, "rb") as file:
-        for offset in range(0, size, part_size):
-            digest, left = hashlib.md5(usedforsecurity=False), min(part_size, size - offset)
-            while left:
-                if stop is not None and stop.is_set():
-                    raise _Stopped()
-                block = file.read(min(READ_BYTES, left))
-                if not block:
-                    raise UploadError(f"{path} got shorter while it was checksummed")
-                digest.update(block)
-                left -= len(block)
-                done += len(block)
-                if progress:
-                    progress(done, size)
-            digests.append(digest.digest())
-    return digests
+    checksummer = Checksummer(path, size, progress, stop or threading.Event())
+    try:
+        return [checksummer.md5(offset, min(part_size, size - offset)) for offset in range(0, size, part_size)]
+    finally:
+        checksummer.close()
 
 
 def same_etag(etag: str | None, md5: bytes) -> bool:
@@ -159,7 +197,7 @@ class State:
     size: int
     mtime_ns: int
     part_size: int
-    md5s: list[str]  # hex, one per part; empty until computed for the platform's part size
+    md5s: list[str]  # hex, parts 1, 2, ... as far as they are checksummed (at the platform's part size)
     upload_id: str
 
 
@@ -342,48 +380,60 @@ class Api:
 
 
 class PartUrls:
-    """The parts' PUT URLs, shared by the part threads: asked for in batches of up to 1000
-    (the part wanted and the next ones still to send), and asked anew when one is about to
-    expire or the storage refused it."""
+    """The parts' PUT URLs, shared by the part threads. A part URL is signed for the part's
+    Content-MD5, so only parts whose MD5 is known are asked for: when a thread needs one,
+    the URLs of every part handed to the threads (wanted) that has none still fresh are asked
+    for with it, in order, up to 1000 a request; a URL about to expire, or one the storage
+    refused, is asked anew."""
 
-    def __init__(self, api: Api, upload_id: str, parts: list[Part], initial: list[dict] = ()):
+    def __init__(self, api: Api, upload_id: str, initial: list[dict] = ()):
         self.api = api
         self.upload_id = upload_id
-        self.parts = {p.number: p for p in parts}
-        self.lock = threading.Lock()
-        self.urls = {u["part_number"]: u for u in initial}
-        self.pending: list[int] = []
+        self.lock = threading.Lock()  # one request at a time: the threads waiting get its URLs
+        self.urls: dict[int, dict] = {}
+        self.expiry: dict[int, float] = {}
+        self.wanted: dict[int, Part] = {}  # handed to the threads, not stored yet
+        self.wanted_lock = threading.Lock()  # never held across a request: the checksumming goes on
+        for url in initial:
+            self._keep(url)
 
-    def plan(self, parts: list[Part]) -> None:
-        """The parts about to be sent, in order: the batches are drawn from them."""
-        self.pending = [p.number for p in parts]
+    def want(self, part: Part) -> None:
+        with self.wanted_lock:
+            self.wanted[part.number] = part
 
-    def get(self, number: int) -> dict:
+    def stored(self, number: int) -> None:
+        with self.wanted_lock:
+            self.wanted.pop(number, None)
+
+    def get(self, part: Part) -> dict:
         with self.lock:
-            if not self._fresh(number):
-                after = [n for n in self.pending if n > number and not self._fresh(n)]
-                batch = [number] + after[: MAX_URLS_PER_REQUEST - 1]
-                for url in self.api.part_urls(self.upload_id, [self.parts[n] for n in batch]):
-                    self.urls[url["part_number"]] = url
-                if number not in self.urls:
-                    raise UploadError(f"the platform answered no URL for part {number}")
-            return self.urls[number]
+            if not self._fresh(part.number):
+                with self.wanted_lock:
+                    others = sorted(n for n in self.wanted if n != part.number and not self._fresh(n))
+                    batch = [part] + [self.wanted[n] for n in others[: MAX_URLS_PER_REQUEST - 1]]
+                for url in self.api.part_urls(self.upload_id, batch):
+                    self._keep(url)
+                if part.number not in self.urls:
+                    raise UploadError(f"the platform answered no URL for part {part.number}")
+            return self.urls[part.number]
 
     def forget(self, number: int) -> None:
         with self.lock:
             self.urls.pop(number, None)
 
-    def _fresh(self, number: int) -> bool:
-        url = self.urls.get(number)
-        if url is None:
-            return False
+    def _keep(self, url: dict) -> None:
+        number = url["part_number"]
         try:
             expires = datetime.fromisoformat(url["expires_at"])
+            if expires.tzinfo is None:
+                expires = expires.replace(tzinfo=timezone.utc)
+            self.expiry[number] = expires.timestamp()
         except (KeyError, TypeError, ValueError):
-            return True  # no expiry to go by: a 403 will say when it is stale
-        if expires.tzinfo is None:
-            expires = expires.replace(tzinfo=timezone.utc)
-        return (expires - datetime.now(timezone.utc)).total_seconds() > URL_MARGIN_S
+            self.expiry[number] = math.inf  # no expiry to go by: a 403 will say when it is stale
+        self.urls[number] = url
+
+    def _fresh(self, number: int) -> bool:
+        return number in self.urls and self.expiry.get(number, math.inf) - time.time() > URL_MARGIN_S
 
 
 # --- sending parts ----------------------------------------------------------------------------
@@ -425,7 +475,7 @@ class PartReader:
         return self.left
 
     def __iter__(self):  # requests streams a body only if it is iterable
-        while block := self.read(1024 * 1024):
+        while block := self.read(SEND_BYTES):
             yield block
 
     def read(self, size: int = -1) -> bytes:
@@ -444,12 +494,29 @@ class PartReader:
         self.file.close()
 
 
+class _BlockAdapter(HTTPAdapter):
+    """Connections that read a request body SEND_BYTES at a time: a part is then handed to
+    the socket in 1 MiB blocks, not urllib3's 16 KiB, a 64th of the Python calls per byte
+    (reads, progress, sends) on the way."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["blocksize"] = SEND_BYTES
+        super().init_poolmanager(*args, **kwargs)
+
+
+def part_session() -> requests.Session:
+    session = requests.Session()
+    session.mount("https://", _BlockAdapter())
+    session.mount("http://", _BlockAdapter())
+    return session
+
+
 def put_part(session: requests.Session, part: Part, *, path: str, urls: PartUrls, meter: Meter,
              stop: threading.Event, retries: int) -> None:
     """PUTs one part until the storage answers the part's own MD5 as its ETag."""
     last = ""
     for _ in backoff(retries, stop):
-        url = urls.get(part.number)
+        url = urls.get(part)
         reader = PartReader(path, part, meter, stop)
         try:
             response = session.put(url["url"], data=reader, timeout=PUT_TIMEOUT, allow_redirects=False,
@@ -477,49 +544,89 @@ def put_part(session: requests.Session, part: Part, *, path: str, urls: PartUrls
     raise UploadInterrupted(f"part {part.number} failed {retries} times; last: {last}")
 
 
-def send_parts(parts: list[Part], *, path: str, urls: PartUrls, meter: Meter, stop: threading.Event,
-               parallel: int, retries: int) -> None:
-    """Sends the parts, `parallel` at a time, each thread with its own connection. The first
-    part to fail for good stops the others, and its error is raised here."""
-    todo: queue.SimpleQueue[Part] = queue.SimpleQueue()
-    for part in parts:
-        todo.put(part)
-    errors: list[BaseException] = []
+class PartSenders:
+    """The part threads, fed while the file is still being checksummed: each part is handed
+    over (put) as soon as its MD5 is known, and the threads take them in that order, so part 1
+    is on the wire while the next ones are read. Up to `parallel` threads, started as parts
+    come, each with its own connection. The first part to fail for good stops the others,
+    and its error is raised by check() and wait()."""
 
-    def work() -> None:
-        with requests.Session() as session:
+    def __init__(self, *, path: str, urls: PartUrls, meter: Meter, stop: threading.Event, parallel: int,
+                 retries: int):
+        self.path, self.urls, self.meter, self.stop = path, urls, meter, stop
+        self.parallel, self.retries = max(1, parallel), retries
+        self.todo: queue.SimpleQueue[Part | None] = queue.SimpleQueue()
+        self.threads: list[threading.Thread] = []
+        self.errors: list[BaseException] = []
+        self.queued = 0
+
+    def put(self, part: Part) -> None:
+        self.urls.want(part)
+        self.todo.put(part)
+        self.queued += 1
+        if len(self.threads) < min(self.parallel, self.queued):
+            # Daemon threads: a Ctrl-C need not wait for a PUT in flight; the state file is
+            # never written by them, so nothing is left half-done.
+            thread = threading.Thread(target=self._work, name=f"part-{len(self.threads) + 1}", daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def check(self) -> None:
+        if self.errors:
+            raise self.errors[0]
+
+    def wait(self) -> None:
+        """No more parts: waits until the threads have sent those handed over."""
+        for _ in self.threads:
+            self.todo.put(None)
+        for thread in self.threads:
+            # A timed join lets KeyboardInterrupt reach this thread; after a failure the others
+            # are not waited for (one may sit in a 300 s read), they end at their next block.
+            while thread.is_alive() and not self.stop.is_set():
+                thread.join(0.2)
+        self.check()
+
+    def _work(self) -> None:
+        with part_session() as session:
             try:
-                while not stop.is_set():
+                while not self.stop.is_set():
                     try:
-                        part = todo.get_nowait()
+                        part = self.todo.get(timeout=0.2)
                     except queue.Empty:
+                        continue
+                    if part is None:
                         return
-                    put_part(session, part, path=path, urls=urls, meter=meter, stop=stop, retries=retries)
+                    put_part(session, part, path=self.path, urls=self.urls, meter=self.meter, stop=self.stop,
+                             retries=self.retries)
+                    self.urls.stored(part.number)
             except _Stopped:
                 pass
             except BaseException as exc:
-                errors.append(exc)
-                stop.set()
+                self.errors.append(exc)
+                self.stop.set()
 
-    # Daemon threads: a Ctrl-C need not wait for a PUT in flight; the state file is never
-    # written by them, so nothing is left half-done.
-    threads = [threading.Thread(target=work, name=f"part-{i + 1}", daemon=True)
-               for i in range(max(1, min(parallel, len(parts))))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        # A timed join lets KeyboardInterrupt reach this thread; after a failure the others
-        # are not waited for (one may sit in a 300 s read), they end at their next block.
-        while thread.is_alive() and not stop.is_set():
-            thread.join(0.2)
-    if errors:
-        raise errors[0]
+
+def send_parts(parts: list[Part], *, path: str, urls: PartUrls, meter: Meter, stop: threading.Event,
+               parallel: int, retries: int) -> None:
+    """Sends parts whose MD5s are all known, `parallel` at a time; the first part to fail for
+    good stops the others, and its error is raised here."""
+    senders = PartSenders(path=path, urls=urls, meter=meter, stop=stop, parallel=parallel, retries=retries)
+    for part in parts:
+        senders.put(part)
+    senders.wait()
 
 
 # --- one upload, start to end -----------------------------------------------------------------
 
 class _Upload:
-    """One run of upload_file: resume or start, send what is missing, complete."""
+    """One run of upload_file: resume or start, send what is missing while the rest is
+    checksummed, complete.
+
+    The file is read twice: once here, in order, for the parts' MD5s (this thread), and once
+    by the part threads as they send (PartReader). A part is handed to them as soon as its
+    MD5 is known, so sending starts after the first part is checksummed, not the whole file.
+    The MD5s known so far go into the state file now and then (STATE_SAVE_S) and whenever
+    the run ends, so a resumed run reads again only the parts it had not checksummed."""
 
     def __init__(self, *, api_url: str, key: str, lecture_id: str, path: str, parallel: int, part_size: int,
                  state_dir, retries: int, progress: Progress | None, checksum_progress: Progress | None,
@@ -534,6 +641,10 @@ class _Upload:
         self.log = log or (lambda message: None)
         self.state_file = state_file(state_dir, self.path, self.api.base, self.lecture)
         self.said_waiting = False
+        self.state: State | None = None  # the state file's, while it is kept
+        self.md5s: list[bytes] = []  # parts 1, 2, ... as far as they are checksummed
+        self.saved, self.saved_at = 0, 0.0  # how many of them the state file holds, since when
+        self.checksummer: Checksummer | None = None
 
     def run(self) -> dict:
         try:
@@ -542,6 +653,12 @@ class _Upload:
             raise KeyboardInterrupt from None
         finally:
             self.stop.set()  # part threads still running end at their next block
+            if self.checksummer:
+                self.checksummer.close()
+            try:
+                self._save_md5s()  # what this run checksummed is not read again
+            except OSError:
+                pass
 
     def _run(self) -> dict:
         self._stat()
@@ -549,13 +666,15 @@ class _Upload:
         upload = self._resume(state) if state else None
         if upload is None:
             state, upload = self._start()
-        parts = self._parts(state, upload)
-        self.urls = PartUrls(self.api, state.upload_id, parts, upload.get("part_urls") or ())
-        todo = [] if upload["status"] == "completed" else parts_to_send(parts, upload.get("parts") or [])
-        if todo:
-            self._send(todo)
-        video = self._complete(state.upload_id, parts)
-        forget_state(self.state_file)
+        else:
+            self._keep(state)
+        count = part_count(self.size, state.part_size)
+        if upload.get("part_count", count) != count:
+            raise UploadError(f"the platform counts {upload.get('part_count')} parts, this tool {count}")
+        self.urls = PartUrls(self.api, state.upload_id, upload.get("part_urls") or ())
+        self._transfer(upload.get("parts") or [], send=upload["status"] != "completed")
+        video = self._complete(state.upload_id, split(self.size, state.part_size, self.md5s))
+        self._forget()
         return video
 
     def _stat(self) -> None:
@@ -602,45 +721,116 @@ class _Upload:
                      f"{upload.get('part_count')} parts")
         return upload
 
+    def _keep(self, state: State) -> None:
+        """Takes the MD5s a saved state holds: parts 1.. as far as they were checksummed (all
+        of them in a state written by an earlier version); the rest is checksummed here."""
+        self.state, self.saved_at = state, time.monotonic()
+        try:
+            md5s = [bytes.fromhex(h) for h in state.md5s]
+        except (TypeError, ValueError):
+            md5s = None
+        if md5s is None or len(md5s) > part_count(self.size, state.part_size) or any(len(m) != 16 for m in md5s):
+            self.log("the state file's checksums are damaged: checksumming again")
+            md5s = []
+        self.md5s, self.saved = md5s, len(md5s)
+
     def _start(self) -> tuple[State, dict]:
+        """Checksums the first part, starts the upload with its MD5 (the answer carries its
+        URL) and writes the state file: from here on a stop is resumed, however far the
+        checksumming got."""
         part_size = fit_part_size(self.size, self.part_size)
         if part_size != self.part_size:
             self.log(f"parts of {part_size // MiB} MiB: {self.name} would need more than {MAX_PARTS} parts")
-        parts = split(self.size, part_size, self._checksum(part_size))
+        self.checksummer = Checksummer(self.path, self.size, self.checksum_progress, self.stop)
+        first = Part(1, 0, min(part_size, self.size), self.checksummer.md5(0, min(part_size, self.size)))
         content_type = mimetypes.guess_type(self.path)[0] or "application/octet-stream"
         upload = self.api.start_upload({
             "filename": self.name, "size": self.size, "content_type": content_type, "part_size": part_size,
-            "parts": [{"part_number": p.number, "content_md5": p.content_md5}
-                      for p in parts[:MAX_URLS_PER_REQUEST]]})
+            "parts": [{"part_number": first.number, "content_md5": first.content_md5}]})
         matches = upload["part_size"] == part_size
-        state = State(api=self.api.base, lecture=self.lecture, path=self.path, size=self.size,
-                      mtime_ns=self.mtime_ns, part_size=upload["part_size"],
-                      md5s=[p.md5.hex() for p in parts] if matches else [], upload_id=upload["id"])
-        save_state(self.state_file, state)
+        self.md5s = [first.md5] if matches else []
+        self.state = State(api=self.api.base, lecture=self.lecture, path=self.path, size=self.size,
+                           mtime_ns=self.mtime_ns, part_size=upload["part_size"],
+                           md5s=[m.hex() for m in self.md5s], upload_id=upload["id"])
+        save_state(self.state_file, self.state)
+        self.saved, self.saved_at = len(self.md5s), time.monotonic()
         count = upload["part_count"]
         self.log(f"started upload {upload['id']}: {count} part{'s' if count != 1 else ''} of "
                  f"{upload['part_size'] / MiB:.0f} MiB to {upload.get('storage', 'the storage')}")
-        if not matches:  # the URLs answered were signed for checksums of another split
+        if not matches:  # the URL answered was signed for the checksum of another split
             upload["part_urls"] = []
-        return state, upload
+            self.log(f"the platform chose parts of {upload['part_size'] / MiB:.0f} MiB: checksumming again")
+            self.checksummer.close()
+            self.checksummer = None
+        return self.state, upload
 
-    def _parts(self, state: State, upload: dict) -> list[Part]:
-        """The parts at the upload's part size, checksummed again where the state has none
-        for it (the platform chose another part size than asked)."""
-        count = part_count(self.size, state.part_size)
-        if len(state.md5s) != count:
-            self.log(f"the platform chose parts of {state.part_size / MiB:.0f} MiB: checksumming again")
-            state.md5s = [d.hex() for d in self._checksum(state.part_size)]
-            save_state(self.state_file, state)
-        if upload.get("part_count", count) != count:
-            raise UploadError(f"the platform counts {upload.get('part_count')} parts, this tool {count}")
-        return split(self.size, state.part_size, [bytes.fromhex(h) for h in state.md5s])
+    def _transfer(self, stored: list[dict], send: bool = True) -> None:
+        """Goes through the parts in order: checksums those whose MD5 is not known yet, and
+        hands each the storage does not hold whole (missing, another size, other bytes) to
+        the part threads as soon as its MD5 is known; then waits for them. A part the storage
+        holds at the right size counts as sent until its MD5 says otherwise. With send False
+        (a completed upload) it only completes the MD5s, which the completion names."""
+        part_size, known = self.state.part_size, len(self.md5s)
+        count = part_count(self.size, part_size)
+        held = {p.get("part_number"): p for p in stored}
 
-    def _checksum(self, part_size: int) -> list[bytes]:
-        return checksum_parts(self.path, self.size, part_size, self.checksum_progress, self.stop)
+        def size_of(number: int) -> int:
+            return min(part_size, self.size - (number - 1) * part_size)
+
+        def held_whole(number: int) -> bool:
+            return number in held and held[number].get("size") == size_of(number)
+
+        if self.checksummer is None and known < count:
+            self.checksummer = Checksummer(self.path, self.size, self.checksum_progress, self.stop,
+                                           done=known * part_size)
+        senders = None
+        if send:
+            counted = sum(size_of(n) for n in range(1, count + 1)
+                          if held_whole(n) and (n > known or same_etag(held[n].get("etag"), self.md5s[n - 1])))
+            meter = Meter(self.size, counted, self.progress)
+            senders = PartSenders(path=self.path, urls=self.urls, meter=meter, stop=self.stop,
+                                  parallel=self.parallel, retries=self.retries)
+        try:
+            for number in range(1, count + 1):
+                offset = (number - 1) * part_size
+                if number > len(self.md5s):
+                    self.md5s.append(self.checksummer.md5(offset, size_of(number)))
+                    self._save_md5s(every=STATE_SAVE_S)
+                if senders is None:
+                    continue
+                part = Part(number, offset, size_of(number), self.md5s[number - 1])
+                if held_whole(number):
+                    if same_etag(held[number].get("etag"), part.md5):
+                        continue
+                    if number > known:
+                        meter.add(-part.size)  # counted as held while its MD5 was not known
+                senders.put(part)
+            self._save_md5s()
+            if self.checksummer:
+                self.checksummer.close()
+            if senders:
+                senders.wait()
+        except _Stopped:
+            if senders:
+                senders.check()  # a part failed for good: that is why the run stops
+            raise
+
+    def _save_md5s(self, every: float | None = None) -> None:
+        """Writes the MD5s checksummed since the state file was last written, if any (and,
+        with `every`, if it was written longer ago than that)."""
+        if self.state is None or len(self.md5s) <= self.saved:
+            return
+        if every is not None and time.monotonic() - self.saved_at < every:
+            return
+        self.state.md5s = [m.hex() for m in self.md5s]
+        save_state(self.state_file, self.state)
+        self.saved, self.saved_at = len(self.md5s), time.monotonic()
+
+    def _forget(self) -> None:
+        forget_state(self.state_file)
+        self.state = None
 
     def _send(self, todo: list[Part]) -> None:
-        self.urls.plan(todo)
         meter = Meter(self.size, self.size - sum(p.size for p in todo), self.progress)
         send_parts(todo, path=self.path, urls=self.urls, meter=meter, stop=self.stop,
                    parallel=self.parallel, retries=self.retries)
@@ -664,7 +854,7 @@ class _Upload:
                 raise UploadInterrupted(f"the platform no longer has upload {upload_id}: {detail}",
                                         hint="run the same command again to start a new upload")
             elif status == 415:
-                forget_state(self.state_file)  # the platform aborted the upload and freed its parts
+                self._forget()  # the platform aborted the upload and freed its parts
                 raise UploadError(f"{self.name} is not a video the platform takes: {detail}")
             elif status == 503:
                 raise UploadInterrupted(f"the platform could not finish: {detail}",
@@ -693,7 +883,7 @@ class _Upload:
         """complete answered 400: send again what the storage lacks, if it lacks anything."""
         upload = self.api.get_upload(upload_id)
         if upload is None or upload.get("status") == "aborted":
-            forget_state(self.state_file)
+            self._forget()
             raise UploadError(f"the platform refused the upload: {detail}")
         missing = parts_to_send(parts, upload.get("parts") or [])
         if not missing:
@@ -719,7 +909,9 @@ def upload_file(*, api_url: str, key: str, lecture_id: str, path: str, parallel:
     ({"id", "status", ...}), resuming the upload a state file in `state_dir` remembers.
 
     progress(done, total) follows the bytes stored, checksum_progress(done, total) the
-    checksumming pass, log(message) says what happens (resumes, restarts). Raises
+    checksumming pass (which runs alongside: parts are sent as they are checksummed; the
+    two are called from different threads), log(message) says what happens (resumes,
+    restarts). Raises
     UploadInterrupted where running again resumes, UploadError where it cannot go on, and
     KeyboardInterrupt as it came, the state kept in both first cases."""
     if not MIN_PART_SIZE <= part_size <= MAX_PART_SIZE:
@@ -784,68 +976,115 @@ def format_seconds(seconds: float) -> str:
 
 class Console:
     """What the command shows on stderr: messages, and progress as one line rewritten in
-    place on a terminal, or a line per 10 % otherwise."""
+    place on a terminal, or a line per 10 % otherwise. The checksumming runs alongside the
+    upload: on a terminal it is the upload line's "hashing N%" once that line shows (its own
+    line only before, or after the upload line has ended)."""
 
     BAR_WIDTH = 24
 
     def __init__(self, out: TextIO, quiet: bool):
         self.out, self.quiet = out, quiet
         self.tty = out.isatty()
+        self.lock = threading.RLock()  # the part threads report the upload, this one the checksumming
         self.bar_shown = False
+        self.drawn = 0  # the length of the line on screen, to blank what a shorter one leaves
+        self.transient = False  # the line on screen is the checksumming's, to make way for the upload's
+        self.upload_line: str | None = None  # the upload's line while it is on screen
+        self.hashing, self.hashing_drawn = "", 0.0
 
     def message(self, text: str) -> None:
         if not self.quiet:
+            with self.lock:
+                self.end_bar()
+                self.out.write(f"{text}\n")
+                self.out.flush()
+
+    def error(self, text: str) -> None:
+        with self.lock:
             self.end_bar()
             self.out.write(f"{text}\n")
             self.out.flush()
 
-    def error(self, text: str) -> None:
-        self.end_bar()
-        self.out.write(f"{text}\n")
-        self.out.flush()
-
     def end_bar(self) -> None:
-        if self.bar_shown:
-            self.out.write("\n")
-            self.out.flush()
-            self.bar_shown = False
+        with self.lock:
+            if self.bar_shown and self.transient:
+                self.out.write("\r" + " " * self.drawn + "\r")  # the upload line takes its place
+            elif self.bar_shown:
+                self.out.write("\n")
+            if self.bar_shown:
+                self.out.flush()
+            self.bar_shown, self.drawn, self.transient = False, 0, False
 
-    def progress(self, label: str) -> Progress | None:
-        """A progress callback for one phase, or None when nothing is to be shown."""
+    def _draw(self, line: str, transient: bool = False) -> None:
+        self.out.write(f"\r{line.ljust(self.drawn)}")
+        self.bar_shown, self.drawn, self.transient = True, len(line), transient
+
+    def progress(self, label: str, draw: Callable[[str, int, int], None] | None = None) -> Progress | None:
+        """A progress callback for one phase, or None when nothing is to be shown; on a
+        terminal, draw(line, done, total) puts the line on screen (by default: the phase's
+        own line, ended when done)."""
         if self.quiet:
             return None
         started, first, shown = time.monotonic(), [None], [-1]
 
         def show(done: int, total: int) -> None:
-            if first[0] is None:
-                first[0] = done  # bytes already stored before this run: not this run's speed
-            elapsed = max(time.monotonic() - started, 1e-6)
-            rate = (done - first[0]) / elapsed
-            percent = 100 * done // total if total else 100
-            eta = format_seconds((total - done) / rate) if rate > 0 else "?"
-            figures = f"{percent:3d}%  {done / MiB:,.1f}/{total / MiB:,.1f} MiB  {rate / MiB:6.1f} MiB/s"
-            if self.tty:
-                filled = self.BAR_WIDTH * percent // 100
-                bar = "#" * filled + "-" * (self.BAR_WIDTH - filled)
-                self.out.write(f"\r{label:<12} [{bar}] {figures}  ETA {eta:<7}")
-                self.bar_shown = True
-                if done >= total:
-                    self.end_bar()
-            elif percent // 10 > shown[0]:
-                shown[0] = percent // 10
-                self.out.write(f"{label:<12} {figures}\n")
-            self.out.flush()
+            with self.lock:
+                if first[0] is None:
+                    first[0] = done  # bytes already stored before this run: not this run's speed
+                elapsed = max(time.monotonic() - started, 1e-6)
+                rate = (done - first[0]) / elapsed
+                percent = 100 * done // total if total else 100
+                eta = format_seconds((total - done) / rate) if rate > 0 else "?"
+                figures = f"{percent:3d}%  {done / MiB:,.1f}/{total / MiB:,.1f} MiB  {rate / MiB:6.1f} MiB/s"
+                if self.tty:
+                    filled = self.BAR_WIDTH * percent // 100
+                    bar = "#" * filled + "-" * (self.BAR_WIDTH - filled)
+                    (draw or self._own_line)(f"{label:<12} [{bar}] {figures}  ETA {eta:<7}", done, total)
+                elif percent // 10 > shown[0]:
+                    shown[0] = percent // 10
+                    self.out.write(f"{label:<12} {figures}\n")
+                self.out.flush()
 
         return show
+
+    def _own_line(self, line: str, done: int, total: int) -> None:
+        self._draw(line)
+        if done >= total:
+            self.end_bar()
+
+    def upload_progress(self) -> Progress | None:
+        def draw(line: str, done: int, total: int) -> None:
+            self.upload_line = line
+            self._draw(line + self.hashing)
+            if done >= total:
+                self.upload_line = None
+                self.end_bar()
+
+        return self.progress("uploading", draw)
+
+    def checksum_progress(self) -> Progress | None:
+        def draw(line: str, done: int, total: int) -> None:
+            self.hashing = f"  hashing {100 * done // total}%" if done < total else ""
+            if self.upload_line is None:
+                self._draw(line, transient=done < total)
+                if done >= total:
+                    self.end_bar()
+            elif done >= total or time.monotonic() - self.hashing_drawn >= 0.1:
+                self.hashing_drawn = time.monotonic()
+                self._draw(self.upload_line + self.hashing)
+
+        return self.progress("checksumming", draw)
 
 
 EPILOG = f"""\
 resume:
-  The upload's id and the checksums of its parts are kept in a state file from the
-  moment the upload is started. If a run stops (a network outage longer than the
-  retries, Ctrl-C, SIGTERM, a crash), run the same command again: it asks the platform
-  which parts the storage already holds (and whose MD5 matches) and sends only the
-  rest. A part that fails on a connection error, a timeout or a 5xx is retried with
+  The upload is started once the first part is checksummed; the parts are sent while
+  the rest of FILE is checksummed, each as soon as its MD5 is known. The upload's id and
+  the checksums known so far are kept in a state file from the moment the upload is
+  started. If a run stops (a network outage longer than the retries, Ctrl-C, SIGTERM, a
+  crash), run the same command again: it checksums only the parts it had not, asks the
+  platform which parts the storage already holds (and whose MD5 matches) and sends only
+  the rest. A part that fails on a connection error, a timeout or a 5xx is retried with
   backoff (0.5 s doubling to 15 s, --retries attempts), so an outage of some tens of
   seconds passes within one run. Part URLs that expired are asked for again. If FILE
   changed (size or modification time) since the state was written, or the platform
@@ -922,8 +1161,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         big = os.path.getsize(args.file) >= 256 * MiB if os.path.isfile(args.file) else False
         video = upload_file(**where, parallel=args.parallel, part_size=args.part_size, retries=args.retries,
-                            progress=console.progress("uploading"),
-                            checksum_progress=console.progress("checksumming") if big else None,
+                            progress=console.upload_progress(),
+                            checksum_progress=console.checksum_progress() if big else None,
                             log=console.message)
     except KeyboardInterrupt:
         console.error(f"upload interrupted: stopped by a signal; {RESUME_HINT}")
