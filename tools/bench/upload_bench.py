@@ -142,9 +142,13 @@ class Api:
         manage(self.env, "migrate", "--verbosity", "0")
         self.key = create_tenant_key(self.env, f"bench-{storage}")
         self.proc, self.url = start_api(self.env, workdir / f"api-{storage}.log", "--timeout", "1200")
+        try:
+            self.worker = worker_pid(self.proc.pid)
+        except BaseException:
+            self.close()
+            raise
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Api-Key {self.key}"
-        self.worker = worker_pid(self.proc.pid)
 
     def lecture(self) -> str:
         return self.http.post(f"{self.url}/api/v1/lectures/", json={"title": "bench"}, timeout=30).json()["id"]
