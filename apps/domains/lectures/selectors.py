@@ -59,10 +59,16 @@ def stale_uploads(*, started_before: datetime) -> QuerySet[VideoUpload]:
                                       created_at__lt=started_before).order_by("created_at")
 
 
-def known_storage_upload_ids() -> set[str]:
+def open_storage_upload_ids() -> set[str]:
     """The S3 UploadIds of every upload still open: anything else under our prefix is an orphan."""
     return set(VideoUpload.objects.filter(status__in=upload_status.IN_PROGRESS)
                .exclude(storage_upload_id="").values_list("storage_upload_id", flat=True))
+
+
+def open_upload_ids() -> set[str]:
+    """The ids of every upload still open (the names of their part directories on disk)."""
+    return {str(pk) for pk in VideoUpload.objects.filter(status__in=upload_status.IN_PROGRESS)
+            .values_list("id", flat=True)}
 
 
 def upload_for_part(*, upload_id: uuid.UUID, tenant_id: uuid.UUID) -> VideoUpload | None:

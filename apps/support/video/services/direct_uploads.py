@@ -154,7 +154,7 @@ def _sign(upload: VideoUpload, store, md5s: dict[int, str], base_url: str) -> li
 
 def stored_parts(*, upload: VideoUpload) -> list[StoredPart]:
     """The parts the storage has received (S3's ListParts, or the part files on disk)."""
-    if upload.status != upload_status.UPLOADING and upload.status != upload_status.COMPLETING:
+    if upload.status not in upload_status.IN_PROGRESS:
         return []
     return part_store().parts(upload)
 
@@ -165,12 +165,15 @@ def receive_part(*, upload: VideoUpload, number: int, content_md5: str, body, le
     _require_open(upload)
     if upload.status != upload_status.UPLOADING:
         raise UploadBusy("the upload is being completed")
+    store = part_store()
+    if store.name != upload.storage:
+        raise InvalidUpload(f"this upload's parts go to {upload.storage}, not to this endpoint")
     if not 1 <= number <= upload.part_count:
         raise InvalidUpload(f"part {number} is outside 1..{upload.part_count}")
     expected = expected_part_size(upload, number)
     if length != expected:
         raise InvalidUpload(f"part {number} must be {expected} bytes, not {length}")
-    return part_store().receive(upload, number, content_md5, body, length)
+    return store.receive(upload, number, content_md5, body, length)
 
 
 def complete_upload(*, upload: VideoUpload, etags: dict[int, str]) -> tuple[LectureVideo, bool]:
@@ -215,8 +218,7 @@ def cleanup(*, older_than: timedelta) -> dict[str, int]:
         except (UploadRefused, InvalidTransition):
             continue  # completed or taken in the meantime
     store = part_store()
-    keep = selectors.known_storage_upload_ids() if store.name == "s3" else {
-        str(pk) for pk in VideoUpload.objects.filter(status__in=upload_status.IN_PROGRESS).values_list("id", flat=True)}
+    keep = selectors.open_storage_upload_ids() if store.name == "s3" else selectors.open_upload_ids()
     done["orphans_freed"] = store.free_orphans(keep=keep, older_than=older_than)
     return done
 
