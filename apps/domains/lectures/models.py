@@ -96,9 +96,6 @@ class VideoUpload(BaseModel):
     storage = models.CharField(max_length=16)
     storage_key = models.CharField(max_length=1024)
     storage_upload_id = models.CharField(max_length=1024, blank=True)
-    # The Content-MD5 (base64) the client declared per part, {"1": "...", ...}: part URLs
-    # are signed for it and completion compares it with what the storage holds.
-    part_md5s = models.JSONField(default=dict, blank=True)
     # The video this upload became; decided at creation, so the storage key can name it.
     video_id = models.UUIDField()
     failure_reason = models.TextField(blank=True)
@@ -113,3 +110,16 @@ class VideoUpload(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.filename or self.id} ({self.status})"
+
+
+class VideoUploadPart(models.Model):
+    """The Content-MD5 (base64) a client declared for one part of an upload: its part URL is
+    signed for it and completion compares it with what the storage holds. A row per part,
+    written with an upsert, so concurrent requests for URLs of other parts lose nothing."""
+
+    upload = models.ForeignKey(VideoUpload, on_delete=models.CASCADE, related_name="declared_parts")
+    number = models.PositiveIntegerField()
+    content_md5 = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["upload", "number"], name="videouploadpart_upload_number")]

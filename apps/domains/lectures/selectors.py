@@ -74,3 +74,8 @@ def open_upload_ids() -> set[str]:
 def upload_for_part(*, upload_id: uuid.UUID, tenant_id: uuid.UUID) -> VideoUpload | None:
     """The upload a part token names, provided it belongs to the token's tenant."""
     return VideoUpload.objects.filter(pk=upload_id, tenant_id=tenant_id).first()
+
+
+def declared_md5s(*, upload: VideoUpload) -> dict[int, str]:
+    """The Content-MD5 declared for each part of the upload, by part number."""
+    return dict(upload.declared_parts.values_list("number", "content_md5"))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.core.models import Tenant
 from apps.domains.lectures import status, upload_status
-from apps.domains.lectures.models import Lecture, LectureVideo, VideoUpload
+from apps.domains.lectures.models import Lecture, LectureVideo, VideoUpload, VideoUploadPart
 from apps.domains.lectures.status import InvalidTransition
 
 FAILURE_REASON_MAX_CHARS = 2000
@@ -144,13 +144,12 @@ def create_upload(*, lecture: Lecture, video_id: uuid.UUID, filename: str, conte
     return upload
 
 
-def declare_part_md5s(*, upload: VideoUpload, md5s: dict[int, str]) -> VideoUpload:
+def declare_part_md5s(*, upload: VideoUpload, md5s: dict[int, str]) -> None:
     """Remembers the Content-MD5 the client declared for some parts (a later declaration of
     the same part replaces the earlier one: the client re-read its file)."""
-    merged = {**upload.part_md5s, **{str(number): md5 for number, md5 in md5s.items()}}
-    VideoUpload.objects.filter(pk=upload.pk).update(part_md5s=merged, updated_at=timezone.now())
-    upload.part_md5s = merged
-    return upload
+    VideoUploadPart.objects.bulk_create(
+        [VideoUploadPart(upload=upload, number=number, content_md5=md5) for number, md5 in md5s.items()],
+        update_conflicts=True, unique_fields=["upload", "number"], update_fields=["content_md5"])
 
 
 def start_completing(*, upload: VideoUpload) -> VideoUpload:

@@ -28,7 +28,6 @@ class Migration(migrations.Migration):
                 ('storage', models.CharField(max_length=16)),
                 ('storage_key', models.CharField(max_length=1024)),
                 ('storage_upload_id', models.CharField(blank=True, max_length=1024)),
-                ('part_md5s', models.JSONField(blank=True, default=dict)),
                 ('video_id', models.UUIDField()),
                 ('failure_reason', models.TextField(blank=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
@@ -38,6 +37,18 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-created_at'],
                 'indexes': [models.Index(fields=['tenant', 'status'], name='videoupload_tenant_status'), models.Index(fields=['status', 'created_at'], name='videoupload_status_created')],
+            },
+        ),
+        migrations.CreateModel(
+            name='VideoUploadPart',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveIntegerField()),
+                ('content_md5', models.CharField(max_length=32)),
+                ('upload', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='declared_parts', to='lectures.videoupload')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('upload', 'number'), name='videouploadpart_upload_number')],
             },
         ),
     ]

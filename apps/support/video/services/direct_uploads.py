@@ -275,8 +275,8 @@ def _complete_in_storage(upload: VideoUpload, etags: dict[int, str]) -> LectureV
     forged = [n for n, etag in etags.items() if _unquote(etag) != _unquote(stored[n].etag)]
     if forged:
         raise InvalidUpload(f"the ETags of parts {forged} are not those of the parts the storage holds")
-    damaged = [n for n in etags if upload.part_md5s.get(str(n)) is None
-               or _unquote(md5_etag(upload.part_md5s[str(n)])) != _unquote(stored[n].etag)]
+    declared = selectors.declared_md5s(upload=upload)
+    damaged = [n for n in etags if n not in declared or _unquote(md5_etag(declared[n])) != _unquote(stored[n].etag)]
     if damaged:
         raise InvalidUpload(f"parts {damaged} do not match the Content-MD5 declared for them: upload them again")
     wrong_size = [f"part {n} has {stored[n].size} bytes, not {expected_part_size(upload, n)}"
