@@ -57,12 +57,3 @@ class Checksummer:
             self.file.close()
             self.file = None
 
-
-def checksum_parts(path: str, size: int, part_size: int, progress: Progress | None = None,
-                   stop: threading.Event | None = None) -> list[bytes]:
-    """The MD5 digest of each part, in one read pass over the file."""
-    checksummer = Checksummer(path, size, progress, stop or threading.Event())
-    try:
-        return [checksummer.md5(offset, min(part_size, size - offset)) for offset in range(0, size, part_size)]
-    finally:
-        checksummer.close()

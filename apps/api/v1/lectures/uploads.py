@@ -108,7 +108,7 @@ class VideoUploadViewSet(viewsets.GenericViewSet):
         serializer = UploadStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = serializer.validated_data
-        md5s = _md5s(fields["parts"])
+        md5s = _by_part_number(fields["parts"], "content_md5")
         if md5s and "part_size" not in fields:
             raise ValidationError({"parts": ["checksums need the part_size they were computed for"]})
         try:
@@ -141,9 +141,9 @@ class VideoUploadViewSet(viewsets.GenericViewSet):
         upload = self._upload(pk)
         serializer = PartURLRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        md5s = _by_part_number(serializer.validated_data["parts"], "content_md5")
         try:
-            urls = direct_uploads.part_urls(upload=upload, md5s=_md5s(serializer.validated_data["parts"]),
-                                            base_url=base_url(request))
+            urls = direct_uploads.part_urls(upload=upload, md5s=md5s, base_url=base_url(request))
         except REFUSALS as exc:
             raise as_http(exc) from None
         return Response({"part_urls": part_url_data(urls)})
@@ -154,11 +154,7 @@ class VideoUploadViewSet(viewsets.GenericViewSet):
         upload = self._upload(pk)
         serializer = UploadCompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        etags = {}
-        for part in serializer.validated_data["parts"]:
-            if part["part_number"] in etags:
-                raise ValidationError({"parts": [f"part {part['part_number']} is listed twice"]})
-            etags[part["part_number"]] = part["etag"]
+        etags = _by_part_number(serializer.validated_data["parts"], "etag")
         try:
             video, created = direct_uploads.complete_upload(upload=upload, etags=etags)
         except REFUSALS as exc:
@@ -167,10 +163,11 @@ class VideoUploadViewSet(viewsets.GenericViewSet):
         return Response(body, status=http.HTTP_201_CREATED if created else http.HTTP_200_OK)
 
 
-def _md5s(parts: list[dict]) -> dict[int, str]:
-    md5s = {}
+def _by_part_number(parts: list[dict], field: str) -> dict[int, str]:
+    """{part_number: part[field]}, in the client's order; a part listed twice is a 400."""
+    found = {}
     for part in parts:
-        if part["part_number"] in md5s:
+        if part["part_number"] in found:
             raise ValidationError({"parts": [f"part {part['part_number']} is listed twice"]})
-        md5s[part["part_number"]] = part["content_md5"]
-    return md5s
+        found[part["part_number"]] = part[field]
+    return found

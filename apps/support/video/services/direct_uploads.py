@@ -11,10 +11,9 @@ default), and the API only keeps the books.
 
 complete_upload ends as the one-request upload does: the video is recorded "uploaded"
 (services.create_video), its transcode queued (uploads.request_transcode), and it becomes
-"queued". Every
-refusal is an UploadRefused subclass whose message says what to do; a refusal leaves the
-upload as it was (the client mends and completes again) or, where nothing can mend it (a
-file that is not a video), aborts it and frees its parts.
+"queued". Every refusal is an UploadRefused subclass whose message says what to do; a
+refusal leaves the upload as it was (the client mends and completes again) or, where
+nothing can mend it (a file that is not a video), aborts it and frees its parts.
 """
 
 import math

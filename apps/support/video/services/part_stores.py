@@ -38,6 +38,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 
+from apps.support.video.services import part_tokens
+
 READ_CHUNK_BYTES = 1024 * 1024
 
 
@@ -215,8 +217,6 @@ class FilesystemPartStore:
         return ""
 
     def part_url(self, upload, number: int, content_md5: str, base_url: str = "") -> PartURL:
-        from apps.support.video.services import part_tokens
-
         ttl = settings.VIDEO_UPLOAD_URL_TTL_SECONDS
         token = part_tokens.sign(tenant_id=upload.tenant_id, upload_id=upload.id, part_number=number,
                                  content_md5=content_md5)
