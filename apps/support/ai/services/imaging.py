@@ -1,7 +1,11 @@
 """Decoding an uploaded image into pixels, and the geometric helpers OCR and OMR share."""
 
+import io
+
 import cv2
 import numpy as np
+
+from apps.support.ai.services.sniffing import HEIC, SNIFF_BYTES, sniff
 
 
 class UnreadableImage(Exception):
@@ -9,9 +13,13 @@ class UnreadableImage(Exception):
 
 
 def decode_image(data: bytes, *, max_pixels: int = 60_000_000) -> np.ndarray:
-    """A BGR image from encoded bytes (PNG, JPEG, TIFF, BMP, WebP)."""
+    """A BGR image from encoded bytes (PNG, JPEG, HEIC, TIFF, BMP, WebP), turned upright as
+    its EXIF orientation says (a phone stores a portrait photo sideways and says so there)."""
     if not data:
         raise UnreadableImage("the file is empty")
+    if sniff(data[:SNIFF_BYTES]) == HEIC:
+        return _decode_heic(data, max_pixels=max_pixels)
+    # OpenCV applies the EXIF orientation itself (IMREAD_IGNORE_ORIENTATION is not given).
     buffer = np.frombuffer(data, dtype=np.uint8)
     # Read the header first, so a huge image is refused before it is decoded in full.
     header = cv2.imdecode(buffer, cv2.IMREAD_REDUCED_GRAYSCALE_8)
@@ -23,6 +31,24 @@ def decode_image(data: bytes, *, max_pixels: int = 60_000_000) -> np.ndarray:
     if image is None or image.size == 0:
         raise UnreadableImage("the file could not be decoded as an image (corrupt or truncated?)")
     return image
+
+
+def _decode_heic(data: bytes, *, max_pixels: int) -> np.ndarray:
+    """HEIC/HEIF (iPhone photos) through libheif (pillow-heif); OpenCV does not read it."""
+    import pillow_heif
+    from PIL import Image, ImageOps
+
+    pillow_heif.register_heif_opener()
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > max_pixels:  # known from the header, before decoding
+            raise UnreadableImage(f"the image is larger than {max_pixels} pixels")
+        image = ImageOps.exif_transpose(image).convert("RGB")
+    except UnreadableImage:
+        raise
+    except Exception:  # libheif's errors come as ValueError, OSError, RuntimeError
+        raise UnreadableImage("the HEIC file could not be decoded (corrupt or truncated?)") from None
+    return cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR)
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:

@@ -4,6 +4,8 @@ AI worker decodes, and PDF, whose pages it renders."""
 from dataclasses import dataclass
 
 SNIFF_BYTES = 16
+# The ISO base media file brands of HEIF still images (what iPhones save, "heic", among them).
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"}
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,7 @@ JPEG = InputFormat("jpeg", "jpg")
 TIFF = InputFormat("tiff", "tif")
 BMP = InputFormat("bmp", "bmp")
 WEBP = InputFormat("webp", "webp")
+HEIC = InputFormat("heic", "heic")
 PDF = InputFormat("pdf", "pdf")
 
 
@@ -31,6 +34,8 @@ def sniff(head: bytes) -> InputFormat | None:
         return BMP
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return HEIC
     # Readers tolerate junk before the header; uploads with any are refused rather than guessed at.
     if head.startswith(b"%PDF-"):
         return PDF

@@ -68,7 +68,7 @@ def submit_image_job(*, tenant: Tenant, job_type: str, upload: UploadedFile,
     input_format = sniff(upload.read(SNIFF_BYTES))
     upload.seek(0)
     if input_format is None:
-        raise UnsupportedFile("the file is not an image or PDF this service reads (PNG, JPEG, TIFF, BMP, WebP, PDF)")
+        raise UnsupportedFile("the file is not an image or PDF this service reads (PNG, JPEG, HEIC, TIFF, BMP, WebP, PDF)")
     if page != 1 and input_format != PDF:
         raise JobRejected(f"page {page} was asked for, but a {input_format.name.upper()} image has one page")
     job_id = uuid.uuid4()

@@ -41,7 +41,7 @@ def test_every_question_is_read(seed, scan):
 
 
 def test_a_page_without_marks_is_refused():
-    with pytest.raises(omr.SheetNotFound, match="registration marks"):
+    with pytest.raises(omr.SheetNotFound, match="corner marks are not all visible"):
         omr.read_sheet(np.full((800, 600), 255, np.uint8), spec=load_spec(), questions=5)
 
 
