@@ -13,6 +13,7 @@ import requests
 from apps.support.ai.services.omr_layout import load_spec
 from apps.support.ai.testing import text_images as ti
 from apps.support.ai.testing.pdfs import pdf_bytes
+from apps.support.ai.testing.photos import sheet_photo
 from apps.support.ai.testing.sheets import scanned_sheet
 
 MIXED_PAGE = ti.KOREAN_LINES[:2] + ti.ENGLISH_LINES[:2]
@@ -61,6 +62,10 @@ def run(stack) -> Run:
     answer_key = http.post(f"{api}/api/v1/ai/answer-keys/", json={"name": "Quiz 3", "answers": ANSWERS}).json()["id"]
     sheet = scanned_sheet(load_spec(), questions=len(ANSWERS), marks=MARKS, degrees=2.0, noise=10)
     jobs["omr"] = submit("sheet.png", ti.png_bytes(sheet), type="omr_grade", answer_key=answer_key)
+    # A phone photo on a desk: perspective, a shadow, blur, JPEG 70; and the same as an iPhone's HEIC.
+    for name, fmt in (("omr_photo", "jpeg"), ("omr_heic", "heic")):
+        photo = sheet_photo(load_spec(), questions=len(ANSWERS), marks=MARKS, strength="phone", seed=4, fmt=fmt)
+        jobs[name] = submit(f"IMG_0412.{fmt}", photo.data, type="omr_grade", answer_key=answer_key)
     questions = [http.post(f"{api}/api/v1/questions/", json={"text": text}).json()["id"] for text in QUESTIONS]
     embed = http.post(f"{api}/api/v1/ai/jobs/", json={"type": "embed", "question_ids": questions})
     assert embed.status_code == 201, embed.text
@@ -101,6 +106,14 @@ def test_omr_grades_a_turned_sheet_against_the_answer_key(run):
     result = job["result"]
     assert (result["score"], result["total"]) == (7, 10)
     assert [q["marked"] for q in result["questions"]] == [MARKS[q] for q in range(1, 11)]
+
+
+@pytest.mark.parametrize("name", ["omr_photo", "omr_heic"])
+def test_omr_grades_a_phone_photo_of_a_sheet_on_a_desk(run, name):
+    job = run.job(name)
+    assert job["input_format"] == ("jpeg" if name == "omr_photo" else "heic")
+    assert [q["marked"] for q in job["result"]["questions"]] == [MARKS[q] for q in range(1, 11)]
+    assert (job["result"]["score"], job["result"]["total"]) == (7, 10)
 
 
 def test_embeddings_find_similar_questions(run):

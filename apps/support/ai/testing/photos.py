@@ -4,6 +4,7 @@ light with a shadow across the page, a little out of focus, JPEG-compressed.
     photo = sheet_photo(spec, questions=20, marks=marks, strength="phone", seed=3)
     photo.data       # the encoded file (JPEG unless fmt="png"/"heic"), as a phone uploads it
     photo.corners    # where the page's corners landed (TL, TR, BR, BL), in photo pixels
+    photo.marks_in_frame   # whether all four corner marks are whole in the photo
 
 STRENGTHS grades every effect together, from a flat scan-like photo to a hard one; the
 evaluation set and the benchmark use all of them, the tests the ones the reader promises.
@@ -51,6 +52,7 @@ class Photo:
     data: bytes
     corners: np.ndarray  # 4x2, TL, TR, BR, BL of the page in the photo
     size: tuple[int, int]  # width, height
+    marks_in_frame: bool  # every corner mark whole inside the photo
 
 
 def sheet_photo(spec: SheetSpec, *, questions: int, marks: dict[int, list[int]], strength: str | Strength = "phone",
@@ -81,6 +83,12 @@ def sheet_photo(spec: SheetSpec, *, questions: int, marks: dict[int, list[int]],
             corners = centre + (corners - centre) / spread
     source = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(source, corners.astype(np.float32))
+    px = 200 / 25.4
+    half_mark = spec.mark_size / 2
+    mark_corners = np.array([[(x + dx) * px, (y + dy) * px] for x, y in spec.mark_centers()
+                             for dx in (-half_mark, half_mark) for dy in (-half_mark, half_mark)], np.float32)
+    landed = cv2.perspectiveTransform(mark_corners[None], matrix)[0]
+    in_frame = bool(np.all((landed >= 0) & (landed < (width, height))))
     warped = cv2.warpPerspective(page, matrix, (width, height), flags=cv2.INTER_AREA, borderValue=0)
     mask = cv2.warpPerspective(np.full_like(page, 255), matrix, (width, height), flags=cv2.INTER_AREA)
     paper = np.array([238, 243, 246], np.float32) / 255  # a little warm, as paper under room light
@@ -96,7 +104,8 @@ def sheet_photo(spec: SheetSpec, *, questions: int, marks: dict[int, list[int]],
     if s.noise:
         photo += rng.standard_normal(photo.shape, dtype=np.float32) * s.noise
     image = np.clip(photo, 0, 255).astype(np.uint8)
-    return Photo(data=encode(image, fmt=fmt, quality=s.jpeg_quality), corners=corners, size=(width, height))
+    return Photo(data=encode(image, fmt=fmt, quality=s.jpeg_quality), corners=corners, size=(width, height),
+                 marks_in_frame=in_frame)
 
 
 def encode(image: np.ndarray, *, fmt: str = "jpeg", quality: int = 90, exif_orientation: int | None = None) -> bytes:

@@ -6,9 +6,13 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-KOREAN_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+NOTO = Path("/usr/share/fonts/opentype/noto")
+KOREAN_FONT = NOTO / "NotoSansCJK-Regular.ttc"
 LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 KOREAN_FONT_INDEX = 1  # the KR face of the collection
+# The Korean faces of fonts-noto-cjk: sans and serif (명조), regular and bold.
+KOREAN_FONTS = tuple(NOTO / name for name in ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc",
+                                              "NotoSerifCJK-Regular.ttc", "NotoSerifCJK-Bold.ttc"))
 
 ENGLISH_LINES = [
     "The quick brown fox jumps over the lazy dog.",
@@ -24,10 +28,12 @@ KOREAN_LINES = [
 ]
 
 
-def render_lines(lines: list[str], *, korean: bool, size: int = 40, width: int = 1400) -> np.ndarray:
-    """A white page with the lines in black, as a grayscale array."""
+def render_lines(lines: list[str], *, korean: bool, size: int = 40, width: int = 1400,
+                 font: Path | None = None) -> np.ndarray:
+    """A white page with the lines in black, as a grayscale array. font: one of
+    KOREAN_FONTS (Korean pages; Noto Sans CJK KR unless given)."""
     if korean:
-        font = ImageFont.truetype(str(KOREAN_FONT), size, index=KOREAN_FONT_INDEX)
+        font = ImageFont.truetype(str(font or KOREAN_FONT), size, index=_korean_index(font or KOREAN_FONT))
     else:
         font = ImageFont.truetype(str(LATIN_FONT), size)
     line_height = int(size * 1.8)
@@ -36,6 +42,18 @@ def render_lines(lines: list[str], *, korean: bool, size: int = 40, width: int =
     for i, line in enumerate(lines):
         draw.text((size, size + i * line_height), line, fill=0, font=font)
     return np.asarray(page)
+
+
+def _korean_index(path: Path) -> int:
+    """The KR face's index in a Noto CJK collection (Sans: JP, KR, SC, ...; Serif alike)."""
+    for index in range(10):
+        try:
+            name = ImageFont.truetype(str(path), 10, index=index).getname()[0]
+        except OSError:
+            break
+        if name.endswith(" KR"):
+            return index
+    return KOREAN_FONT_INDEX
 
 
 def scanned(gray: np.ndarray, *, degrees: float = 0.0, noise: float = 0.0, blur: bool = False,
@@ -60,15 +78,30 @@ def png_bytes(gray: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
-def character_error_rate(expected: str, actual: str) -> float:
-    """Levenshtein distance over characters / len(expected), whitespace ignored (tesseract's
-    word spacing in Korean is not what is measured)."""
-    a = "".join(expected.split())
-    b = "".join(actual.split())
+def edit_distance(a, b) -> int:
+    """Levenshtein distance between two sequences (of characters or of words)."""
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
-    return previous[-1] / max(1, len(a))
+    return previous[-1]
+
+
+def character_error_rate(expected: str, actual: str, *, spaces: bool = False) -> float:
+    """Levenshtein distance over characters / len(expected). Whitespace is ignored unless
+    spaces=True, which counts every missing or extra space between words as an error too
+    (runs of whitespace and line breaks count as one space)."""
+    if spaces:
+        a, b = " ".join(expected.split()), " ".join(actual.split())
+    else:
+        a, b = "".join(expected.split()), "".join(actual.split())
+    return edit_distance(a, b) / max(1, len(a))
+
+
+def word_accuracy(expected: str, actual: str) -> float:
+    """1 - word-level Levenshtein distance / words expected: a word split in two, or two
+    glued into one, costs as a wrong word does."""
+    a, b = expected.split(), actual.split()
+    return max(0.0, 1 - edit_distance(a, b) / max(1, len(a)))

@@ -83,6 +83,7 @@ def test_a_heic_photo_is_graded():
 def test_a_sheet_with_a_corner_out_of_the_photo_is_refused():
     marks = _marks(20, 11)
     photo = photos.sheet_photo(SPEC, questions=20, marks=marks, seed=11, shift=(0.13, 0.1))
+    assert not photo.marks_in_frame
     with pytest.raises(omr.SheetNotFound, match="corner marks are not all visible: photograph the whole"):
         omr.read_sheet(decode_image(photo.data), spec=SPEC, questions=20)
 
