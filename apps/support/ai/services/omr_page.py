@@ -30,6 +30,9 @@ PAGE_SEARCH_PIXELS = 1000  # the page outline is looked for at half size until t
 MIN_PAGE_SHARE = 0.2  # of the photo's area: anything smaller is not the page
 MARK_SEARCH_MM = 24  # how far from its expected place a mark is looked for, page found
 MIN_OUTLINE_CONTRAST = 0.12  # bubble outlines darker than the paper beside them, by this share
+# The median that finds the paper's brightness spans this many mark widths: wide enough that
+# a mark (a quarter of the window) stays ink, narrow enough to follow a shadow's corners.
+LIGHT_WINDOW_MARKS = 2
 
 
 class SheetNotFound(Exception):
@@ -143,7 +146,7 @@ def _marks_on_page(gray: np.ndarray, corners: np.ndarray, spec: SheetSpec) -> tu
     page_frame = np.array([[0, 0], [frame[0], 0], [frame[0], frame[1]], [0, frame[1]]], dtype=np.float32)
     to_page = cv2.getPerspectiveTransform(corners.astype(np.float32), page_frame)
     page = cv2.warpPerspective(gray, to_page, frame, flags=cv2.INTER_LINEAR, borderValue=0)
-    page = even_light(page, window_px=3 * spec.mark_size * scale)
+    page = even_light(page, window_px=LIGHT_WINDOW_MARKS * spec.mark_size * scale)
     tl, tr, bl, br = spec.mark_centers()
     found = []
     for expected in (tl, tr, br, bl):
@@ -176,7 +179,7 @@ def _marks_anywhere(gray: np.ndarray, spec: SheetSpec) -> tuple[np.ndarray, np.n
     page_w, _ = spec.page_size
     # The page may fill anything from half to all of the scan's width.
     side = spec.mark_size / page_w * w
-    evened = even_light(gray, window_px=3 * side)
+    evened = even_light(gray, window_px=LIGHT_WINDOW_MARKS * side)
     candidates = _square_marks(evened, expected_side=side, tolerance=(0.45, 1.6))
     if len(candidates) < 4:
         raise SheetNotFound(f"the sheet's four corner marks are not all visible: photograph the whole answer "
