@@ -13,6 +13,7 @@ INSTALLED_APPS = [
     "apps.domains.ai",
     "apps.support.messaging",
     "apps.support.video",  # manage uploads_cleanup
+    "apps.support.ai",  # manage reembed_questions
     "corsheaders",
     "django.contrib.staticfiles",  # drf-yasg's Swagger UI and ReDoc assets
     "rest_framework",

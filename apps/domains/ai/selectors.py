@@ -7,6 +7,7 @@ import numpy as np
 from django.db.models import QuerySet
 
 from apps.core.models import Tenant
+from apps.domains.ai import ranking
 from apps.domains.ai.models import AIJob, AnswerKey, Question
 
 
@@ -35,30 +36,36 @@ def question_get(*, tenant: Tenant, question_id: uuid.UUID) -> Question | None:
     return question_list(tenant=tenant).filter(pk=question_id).first()
 
 
+def questions_not_embedded_by(*, tenant: Tenant, model: str) -> QuerySet[Question]:
+    """The tenant's questions with no embedding, or one from another model, oldest first."""
+    return (Question.objects.filter(tenant=tenant)
+            .exclude(embedding__isnull=False, embedding_model=model).order_by("created_at", "id"))
+
+
 def questions_by_ids(*, tenant_id: uuid.UUID, question_ids: Sequence[uuid.UUID | str]) -> list[Question]:
     """The tenant's questions among question_ids, in the order given (unknown ids left out)."""
     found = {str(q.id): q for q in Question.objects.filter(tenant_id=tenant_id, pk__in=list(question_ids))}
     return [found[str(i)] for i in question_ids if str(i) in found]
 
 
-def similar_questions(*, question: Question, k: int = 5) -> list[tuple[Question, float]]:
-    """The k questions of the same tenant whose embeddings are nearest to question's by
-    cosine similarity, best first, each with its score. Questions without an embedding (or
-    from another model) are left out; an empty list when question has none itself."""
+def similar_questions(*, question: Question, k: int = 5, lexical_weight: float = 0.0) -> list[tuple[Question, float]]:
+    """The k questions of the same tenant most like question, best first, each with its
+    embedding's cosine similarity: ranked by that cosine combined with the match of their
+    Korean terms (ranking.rank; lexical_weight 0: the cosine alone). Questions without an
+    embedding, or with one from another model, are left out; an empty list when question
+    has none itself."""
     if not question.embedding:
         return []
     others = [q for q in Question.objects.filter(tenant_id=question.tenant_id, embedding__isnull=False,
                                                   embedding_model=question.embedding_model)
-              .exclude(pk=question.pk).only("id", "text", "embedding", "created_at")
+              .exclude(pk=question.pk).only("id", "text", "embedding", "terms", "created_at")
               if q.embedding and len(q.embedding) == len(question.embedding)]
     if not others:
         return []
-    matrix = np.asarray([q.embedding for q in others], dtype=np.float32)
-    query = np.asarray(question.embedding, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
-    scores = matrix @ query / np.where(norms == 0, 1.0, norms)
-    order = np.argsort(-scores, kind="stable")[:k]
-    return [(others[i], float(scores[i])) for i in order]
+    ranked = ranking.rank(query_vector=question.embedding, query_terms=question.terms,
+                          vectors=np.asarray([q.embedding for q in others], dtype=np.float32),
+                          terms=[q.terms for q in others], lexical_weight=lexical_weight)
+    return [(others[i], float(ranked.cosine[i])) for i in ranked.order[:k]]
 
 
 def answer_key_list(*, tenant: Tenant) -> QuerySet[AnswerKey]:

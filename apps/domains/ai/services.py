@@ -44,12 +44,15 @@ def create_question(*, tenant: Tenant, text: str) -> Question:
     return question
 
 
-def store_embeddings(*, tenant_id: uuid.UUID, vectors: dict[uuid.UUID, list[float]], model: str) -> int:
-    """Saves each question's embedding (only the job's tenant's questions); returns how many."""
+def store_embeddings(*, tenant_id: uuid.UUID, vectors: dict[uuid.UUID, list[float]], model: str,
+                     terms: dict[uuid.UUID, list[str]] | None = None) -> int:
+    """Saves each question's embedding and lexical terms (only the job's tenant's
+    questions); returns how many."""
     saved = 0
     for question_id, vector in vectors.items():
         saved += Question.objects.filter(pk=question_id, tenant_id=tenant_id).update(
-            embedding=[float(v) for v in vector], embedding_model=model, updated_at=timezone.now())
+            embedding=[float(v) for v in vector], embedding_model=model,
+            terms=(terms or {}).get(question_id), updated_at=timezone.now())
     return saved
 
 

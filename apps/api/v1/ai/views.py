@@ -17,6 +17,7 @@ decoding shows to be unreadable (a corrupt or encrypted PDF, a page it does not 
 a "failed" job with the reason. A job stored but not queued is a 503.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_yasg import openapi
@@ -178,6 +179,7 @@ class QuestionViewSet(viewsets.GenericViewSet):
             raise ValidationError({"k": [f"k must be between 1 and {MAX_SIMILAR}"]})
         if not question.embedding:
             raise NoEmbedding("the question has no embedding yet: run an embed job for it first")
-        found = selectors.similar_questions(question=question, k=k)
+        found = selectors.similar_questions(question=question, k=k,
+                                            lexical_weight=settings.AI_SIMILAR_LEXICAL_WEIGHT)
         return Response(SimilarQuestionSerializer(
             [{"id": q.id, "text": q.text, "score": round(score, 6)} for q, score in found], many=True).data)

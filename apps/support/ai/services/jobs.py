@@ -7,7 +7,8 @@
 
   ocr        the stored image -> ocr.recognise() -> {"text", "confidence", "lines": [...]}
   omr_grade  the stored scan -> omr.read_sheet() against the job's answer key -> grade
-  embed      the job's questions -> Embedder.embed() -> stored on each question
+  embed      the job's questions -> Embedder.embed() and their Korean terms -> stored on
+             each question
 
 A stored PDF is read as the image of its job's page (pdf.render_page()), and the result
 says which: {"page": 2, "pages": 3, ...}.
@@ -108,14 +109,17 @@ def run_omr(image, *, answers: list[int]) -> dict:
 
 def run_embed(job: AIJob, *, device: str) -> dict:
     from apps.support.ai.services.embed import Embedder
+    from apps.support.ai.services.terms import question_terms
 
     questions = selectors.questions_by_ids(tenant_id=job.tenant_id, question_ids=job.question_ids)
     if not questions:
         raise JobInputError("none of the job's questions exist any more")
     embedder = Embedder.load(device=device)
-    vectors = embedder.embed([q.text for q in questions], batch_size=settings.AI_EMBED_BATCH_SIZE)
+    texts = [q.text for q in questions]
+    vectors = embedder.embed(texts, batch_size=settings.AI_EMBED_BATCH_SIZE)
     saved = services.store_embeddings(tenant_id=job.tenant_id, model=embedder.name,
-                                      vectors={q.id: v.tolist() for q, v in zip(questions, vectors)})
+                                      vectors={q.id: v.tolist() for q, v in zip(questions, vectors)},
+                                      terms={q.id: t for q, t in zip(questions, question_terms(texts))})
     found = {str(q.id) for q in questions}
     return {"model": embedder.name, "dimensions": embedder.dimensions, "device": device, "embedded": saved,
             "missing": [q for q in job.question_ids if q not in found]}

@@ -5,7 +5,15 @@
 
 Preprocessing (opencv): grayscale, upscale small scans, straighten (skew_angle), remove
 speckle with a median filter, then Otsu binarisation. Recognition is tesseract's LSTM
-engine through pytesseract; a line's confidence is the mean of its words' confidences.
+engine through pytesseract; a line's confidence is the mean of its pieces' confidences.
+
+Korean words are kept whole. Tesseract's word boxes (its TSV) split many Hangul words
+into syllables ("문 제 를"), but it knows better: each piece carries whether a space comes
+before it, which only its plain-text output prints (with preserve_interword_spaces, as
+the kor data's own config sets). So one run writes both, the text is walked alongside the
+boxes, and pieces printed without a space between them are one word. Nothing is glued
+that tesseract printed apart, so English and real spaces stay as they are; a piece the
+walk cannot place counts as spaced.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -13,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 import cv2
 import numpy as np
 import pytesseract
+from pytesseract.pytesseract import file_to_dict, run_tesseract, save
 
 from apps.support.ai.services.imaging import rotate, skew_angle, to_gray
 
@@ -23,6 +32,7 @@ MIN_TEXT_HEIGHT_PX = 600  # scans shorter than this are upscaled first
 # languages; the reading with the higher confidence stays.
 HANGUL_LINE_SHARE = 0.5
 REREAD_BELOW_CONFIDENCE = 75.0
+PAGE_CONFIG = "--oem 1 --psm 6 -c preserve_interword_spaces=1"
 
 
 class OCRFailed(Exception):
@@ -74,10 +84,10 @@ def recognise(image: np.ndarray, *, languages: str = "kor+eng") -> OCRResult:
     first, *rest = languages.split("+")
     others = "+".join(rest)
     try:
-        data = pytesseract.image_to_data(binary, lang=first, config="--oem 1 --psm 6",
-                                         output_type=pytesseract.Output.DICT)
+        data, text = _read_page(binary, first)
     except pytesseract.TesseractError as exc:
         raise OCRFailed(f"tesseract failed: {exc}") from exc
+    spaced = _spaces_before(data["text"], text)
     grouped: dict[tuple[int, int, int], list[int]] = {}
     for i, word in enumerate(data["text"]):
         if word.strip() and float(data["conf"][i]) >= 0:
@@ -88,7 +98,7 @@ def recognise(image: np.ndarray, *, languages: str = "kor+eng") -> OCRResult:
         top = min(data["top"][i] for i in indices)
         right = max(data["left"][i] + data["width"][i] for i in indices)
         bottom = max(data["top"][i] + data["height"][i] for i in indices)
-        text = " ".join(data["text"][i].strip() for i in indices)
+        text = "".join((" " if n and spaced[i] else "") + data["text"][i].strip() for n, i in enumerate(indices))
         confidence = float(np.mean([float(data["conf"][i]) for i in indices]))
         box = (int(left), int(top), int(right - left), int(bottom - top))
         if others and (confidence < REREAD_BELOW_CONFIDENCE or _hangul_share(text) < HANGUL_LINE_SHARE):
@@ -97,6 +107,43 @@ def recognise(image: np.ndarray, *, languages: str = "kor+eng") -> OCRResult:
                 text, confidence = again
         lines.append(Line(text=text, confidence=round(confidence, 2), box=box))
     return OCRResult(lines=lines, skew_degrees=angle, languages=languages)
+
+
+def _read_page(binary: np.ndarray, language: str) -> tuple[dict, str]:
+    """One tesseract run writing its word boxes (TSV, as image_to_data reads them) and its
+    plain text."""
+    with save(binary) as (base, input_file):
+        run_tesseract(input_file, base, extension="tsv", lang=language,
+                      config=f"{PAGE_CONFIG} -c tessedit_create_tsv=1 -c tessedit_create_txt=1")
+        with open(f"{base}.tsv", encoding="utf-8") as tsv, open(f"{base}.txt", encoding="utf-8") as txt:
+            data, text = file_to_dict(tsv.read(), "\t", -1), txt.read()
+    for column in ("block_num", "par_num", "line_num", "left", "top", "width", "height"):
+        data[column] = [int(v) for v in data[column]]
+    data["text"] = [str(v) for v in data["text"]]
+    return data, text
+
+
+def _spaces_before(pieces: list[str], text: str) -> list[bool]:
+    """Whether tesseract printed a space (or a line break) before each piece, found by
+    walking its text in step with the pieces; True where the walk loses its place."""
+    flags, at = [], 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            flags.append(True)
+            continue
+        start = at
+        while start < len(text) and text[start].isspace():
+            start += 1
+        if text.startswith(piece, start):
+            flags.append(start > at)
+            at = start + len(piece)
+            continue
+        flags.append(True)
+        found = text.find(piece, at, at + 4 * len(piece) + 20)  # find its place again
+        if found >= 0:
+            at = found + len(piece)
+    return flags
 
 
 def _hangul_share(text: str) -> float:

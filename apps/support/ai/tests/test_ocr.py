@@ -31,6 +31,25 @@ def test_character_error_rate(name):
         assert abs(result.skew_degrees + scan["degrees"]) <= 0.5
 
 
+def test_korean_words_are_kept_whole():
+    """Tesseract's word boxes split Hangul words into syllables ("문 제 를"); its own
+    spacing joins them again, and English words are never glued together."""
+    lines = ti.KOREAN_LINES + ["수학 시험은 12월 7일 (월) 오후 3시에 봅니다."]
+    result = ocr.recognise(ti.render_lines(lines, korean=True), languages="kor+eng")
+    assert result.lines[0].text == "다음 문제를 읽고 알맞은 답을 고르시오."
+    assert ti.word_accuracy("\n".join(lines), result.text) >= 0.9, result.text
+    english = ocr.recognise(ti.render_lines(ti.ENGLISH_LINES, korean=False), languages="kor+eng")
+    assert [len(line.text.split()) for line in english.lines] == [len(line.split()) for line in ti.ENGLISH_LINES]
+
+
+def test_spaces_are_read_from_tesseracts_text():
+    assert ocr._spaces_before(["다음", "문", "제", "를", "읽고"], "다음 문제를 읽고\n") == [False, True, False, False, True]
+    # A piece the text does not hold where expected counts as spaced; the walk finds its place again.
+    assert ocr._spaces_before(["가", "?", "나", "다"], "가나 다") == [False, True, False, True]
+
+
 def test_character_error_rate_helper():
     assert ti.character_error_rate("abcd", "ab cd") == 0
     assert ti.character_error_rate("abcd", "abxd") == 0.25
+    assert ti.character_error_rate("ab cd", "abcd", spaces=True) == 0.2
+    assert ti.word_accuracy("다음 문제를 읽고", "다음 문 제를 읽고") == 1 - 2 / 3
