@@ -10,10 +10,13 @@
               mark cut off must be refused, the others read right
   ocr         the Korean pages of apps/support/ai/testing/pages_ko.json rendered in four
               fonts (Noto Sans/Serif CJK KR, regular and bold) at 24, 32, 40 and 56 px:
-              character error rate without and with spaces, and word accuracy, per size
+              character error rate without and with spaces, word accuracy (every word) and
+              Korean word accuracy (the Hangul words that come back whole), per size
   similarity  apps/support/ai/testing/questions_ko.json: every question asked against all
               paraphrases and distractors (and every paraphrase against all questions and
-              distractors), ranked by each method: recall@1 and mean reciprocal rank
+              distractors), ranked by the Korean terms alone, the embedding alone, and the
+              two combined at each --weights: recall@1 and mean reciprocal rank. --model
+              measures another model (a package or a local directory, as AI_EMBED_MODEL)
 
 Every input is generated from fixed seeds, so two runs see the same inputs.
 """
@@ -96,10 +99,11 @@ def bench_ocr() -> None:
 
     pages = json.loads((TESTING / "pages_ko.json").read_text(encoding="utf-8"))["pages"]
     print(f"ocr: {len(pages)} Korean pages x {len(ti.KOREAN_FONTS)} fonts per size, languages kor+eng")
-    print(f"  {'size':>5} {'CER':>7} {'CER+spaces':>11} {'words':>7} {'confidence':>11} {'s/page':>7}")
-    totals = {"cer": [], "spaces": [], "words": []}
+    print(f"  {'size':>5} {'CER':>7} {'CER+spaces':>11} {'words':>7} {'Korean words':>13} {'confidence':>11} "
+          f"{'s/page':>7}")
+    totals = {"cer": [], "spaces": [], "words": [], "korean": []}
     for size in (24, 32, 40, 56):
-        cer, spaced, words, confidence, seconds = [], [], [], [], 0.0
+        cer, spaced, words, korean, confidence, seconds = [], [], [], [], [], 0.0
         for font in ti.KOREAN_FONTS:
             for page in pages:
                 image = ti.render_lines(page["lines"], korean=True, size=size, font=font)
@@ -110,58 +114,63 @@ def bench_ocr() -> None:
                 cer.append(ti.character_error_rate(expected, result.text))
                 spaced.append(ti.character_error_rate(expected, result.text, spaces=True))
                 words.append(ti.word_accuracy(expected, result.text))
+                korean.append(ti.korean_word_accuracy(expected, result.text))
                 confidence.append(result.confidence)
         n = len(cer)
         totals["cer"] += cer
         totals["spaces"] += spaced
         totals["words"] += words
+        totals["korean"] += korean
         print(f"  {size:>3}px {_mean(cer):7.3f} {_mean(spaced):11.3f} {100 * _mean(words):6.1f}% "
-              f"{_mean(confidence):11.1f} {seconds / n:7.2f}")
+              f"{100 * _mean(korean):12.1f}% {_mean(confidence):11.1f} {seconds / n:7.2f}")
     print(f"  {'all':>5} {_mean(totals['cer']):7.3f} {_mean(totals['spaces']):11.3f} "
-          f"{100 * _mean(totals['words']):6.1f}%")
+          f"{100 * _mean(totals['words']):6.1f}% {100 * _mean(totals['korean']):12.1f}%")
 
 
-def bench_similarity() -> None:
-    from apps.support.ai.services import ranking
+def bench_similarity(model: str | None, weights: list[float]) -> None:
+    import numpy as np
+
+    from apps.domains.ai import ranking
     from apps.support.ai.services.embed import Embedder
+    from apps.support.ai.services.terms import question_terms
 
     data = json.loads((TESTING / "questions_ko.json").read_text(encoding="utf-8"))
     questions = [p["question"] for p in data["pairs"]]
     paraphrases = [p["paraphrase"] for p in data["pairs"]]
     distractors = [d["question"] for d in data["distractors"]]
     start = time.perf_counter()
-    embedder = Embedder.load(device="cpu")
+    embedder = Embedder.load(device="cpu", model=model)
     loaded = time.perf_counter() - start
+    start = time.perf_counter()
+    vectors = {id(texts): embedder.embed(texts) for texts in (questions, paraphrases, distractors)}
+    embedded = time.perf_counter() - start
+    terms = {id(texts): question_terms(texts) for texts in (questions, paraphrases, distractors)}
+    count = len(questions) + len(paraphrases) + len(distractors)
     print(f"similarity: {len(questions)} pairs, {len(distractors)} distractors; model {embedder.name} "
-          f"({embedder.dimensions} dimensions, loaded in {loaded:.1f} s)")
-    print(f"  {'method':<10} {'recall@1 q->p':>14} {'MRR q->p':>9} {'recall@1 p->q':>14} {'MRR p->q':>9}")
-    directions = [(questions, paraphrases), (paraphrases, questions)]
-    vectors = {id(texts): embedder.embed(texts) for texts in (questions, paraphrases)}
-    distractor_vectors = embedder.embed(distractors)
-    for method in ranking.METHODS:
+          f"({embedder.dimensions} dimensions, loaded in {loaded:.1f} s, {count / embedded:.1f} texts/s)")
+    print(f"  {'ranking':<22} {'recall@1 q->p':>14} {'MRR q->p':>9} {'recall@1 p->q':>14} {'MRR p->q':>9}")
+    methods = [("terms alone", None)] + [(f"embedding + {w:g} x terms" if w else "embedding alone", w)
+                                          for w in weights]
+    for label, weight in methods:
         figures = []
-        for asked, answers in directions:
-            corpus = answers + distractors
-            corpus_vectors = _stack(vectors[id(answers)], distractor_vectors)
+        for asked, answers in ((questions, paraphrases), (paraphrases, questions)):
+            corpus_vectors = np.vstack([vectors[id(answers)], vectors[id(distractors)]])
+            corpus_terms = terms[id(answers)] + terms[id(distractors)]
             ranks = []
-            for i, text in enumerate(asked):
-                scores = ranking.score(method, query=text, query_vector=vectors[id(asked)][i], texts=corpus,
-                                       vectors=corpus_vectors)
-                order = sorted(range(len(corpus)), key=lambda j: -scores[j])
+            for i in range(len(asked)):
+                if weight is None:
+                    scores = ranking.lexical_scores(terms[id(asked)][i], corpus_terms)
+                    order = [int(j) for j in np.argsort(-scores, kind="stable")]
+                else:
+                    order = ranking.rank(query_vector=vectors[id(asked)][i], query_terms=terms[id(asked)][i],
+                                         vectors=corpus_vectors, terms=corpus_terms, lexical_weight=weight).order
                 ranks.append(order.index(i) + 1)
             figures += [sum(r == 1 for r in ranks) / len(ranks), _mean([1 / r for r in ranks])]
-        print(f"  {method:<10} {figures[0]:14.3f} {figures[1]:9.3f} {figures[2]:14.3f} {figures[3]:9.3f}")
-    for pair in data.get("translations", [])[:1]:
-        korean, english = embedder.embed([pair["korean"]]), embedder.embed([pair["english"]])
-        unrelated = embedder.embed(data["unrelated"][:1])
-        print(f"  cosine({pair['korean']!r}, its English) {float(korean[0] @ english[0]):.3f}; "
-              f"with {data['unrelated'][0]!r} {float(korean[0] @ unrelated[0]):.3f}")
-
-
-def _stack(a, b):
-    import numpy as np
-
-    return np.vstack([a, b])
+        print(f"  {label:<22} {figures[0]:14.3f} {figures[1]:9.3f} {figures[2]:14.3f} {figures[3]:9.3f}")
+    for pair, unrelated in zip(data.get("translations", []), data.get("unrelated", [])):
+        korean, english, other = embedder.embed([pair["korean"], pair["english"], unrelated])
+        print(f"  cosine({pair['korean']!r}, its English) {float(korean @ english):.3f}; "
+              f"with {unrelated!r} {float(korean @ other):.3f}")
 
 
 def _mean(values) -> float:
@@ -173,6 +182,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="omr,ocr,similarity", help="a comma-separated subset")
     parser.add_argument("--sheets", type=int, default=10, help="photos per OMR strength (default 10)")
+    parser.add_argument("--model", help="the embedding model, as AI_EMBED_MODEL takes it (default: its value, or "
+                                        "the packaged all-MiniLM-L6-v2)")
+    parser.add_argument("--weights", default="0,0.5,1,2",
+                        help="lexical weights to rank with beside the embedding (AI_SIMILAR_LEXICAL_WEIGHT)")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     only = set(args.only.split(","))
@@ -185,7 +198,7 @@ def main(argv=None) -> int:
     if "ocr" in only:
         bench_ocr()
     if "similarity" in only:
-        bench_similarity()
+        bench_similarity(args.model, [float(w) for w in args.weights.split(",")])
     return 0
 
 

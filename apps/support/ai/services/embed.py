@@ -44,7 +44,7 @@ class Embedder:
         self.source = source
         self.name = source.name
         self.prompt = symmetric_prompt(model.prompts or {}, source)
-        self.dimensions = int(model.get_sentence_embedding_dimension())
+        self.dimensions = int(model.get_embedding_dimension())
 
     @classmethod
     def load(cls, *, device: str = "cpu", model: str | None = None) -> "Embedder":

@@ -64,6 +64,8 @@ def resolve(setting: str) -> ModelSource:
 
 def _package_model_path(package: str) -> Path:
     module_name = package.replace("-", "_").lower()
+    if module_name.split(".")[0] in ("apps", "tools", "e2e"):
+        raise ModelNotFound(f"AI_EMBED_MODEL={package}: a module of this project is not a model package")
     try:
         module = importlib.import_module(module_name)
     except ImportError:

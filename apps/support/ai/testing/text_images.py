@@ -1,5 +1,7 @@
 """Known Korean and English text rendered into page images, clean or scanned-looking."""
 
+import difflib
+import re
 from pathlib import Path
 
 import cv2
@@ -105,3 +107,17 @@ def word_accuracy(expected: str, actual: str) -> float:
     glued into one, costs as a wrong word does."""
     a, b = expected.split(), actual.split()
     return max(0.0, 1 - edit_distance(a, b) / max(1, len(a)))
+
+
+HANGUL_WORD = re.compile(r"^[\uac00-\ud7a3]+[.,?!:;'\")]*$")
+
+
+def korean_word_accuracy(expected: str, actual: str) -> float:
+    """The share of the expected Korean words (Hangul, perhaps with closing punctuation) that
+    come back exactly, in order (aligned by difflib): what splitting or gluing words costs."""
+    a, b = expected.split(), actual.split()
+    korean = {i for i, word in enumerate(a) if HANGUL_WORD.match(word)}
+    matched = set()
+    for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        matched.update(range(block.a, block.a + block.size))
+    return len(korean & matched) / max(1, len(korean))

@@ -64,6 +64,8 @@ def test_the_model_is_configurable_as_a_package_or_a_local_directory(tmp_path, e
         embed_models.resolve("not-a-model-package")
     with pytest.raises(embed_models.ModelNotFound, match="carries no model"):
         embed_models.resolve("pytest")
+    with pytest.raises(embed_models.ModelNotFound, match="a module of this project is not a model package"):
+        embed_models.resolve("apps.api")
 
 
 def test_family_conventions():
