@@ -30,9 +30,11 @@ _lock = threading.Lock()
 def configured_model() -> str:
     """AI_EMBED_MODEL from Django's settings, or the environment where there are none (the
     benchmarks)."""
-    from django.conf import settings
-
-    if settings.configured:
+    try:
+        from django.conf import settings
+    except ImportError:
+        settings = None
+    if settings is not None and settings.configured:
         return settings.AI_EMBED_MODEL
     return os.environ.get("AI_EMBED_MODEL", DEFAULT_MODEL)
 
