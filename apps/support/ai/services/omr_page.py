@@ -100,8 +100,8 @@ def portrait_order(points: np.ndarray) -> np.ndarray:
     angles = np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0])
     ordered = points[np.argsort(angles)]  # clockwise in image coordinates (y down)
     ordered = np.roll(ordered, -int(np.argmin(ordered.sum(axis=1))), axis=0)  # nearest the top left first
-    side = lambda a, b: float(np.linalg.norm(ordered[a] - ordered[b]))  # noqa: E731
-    if side(0, 1) + side(2, 3) > side(1, 2) + side(3, 0):  # landscape as found: start a corner on
+    sides = np.linalg.norm(ordered - np.roll(ordered, -1, axis=0), axis=1)  # 0-1, 1-2, 2-3, 3-0
+    if sides[0] + sides[2] > sides[1] + sides[3]:  # the page lies sideways: start one corner later
         ordered = np.roll(ordered, -1, axis=0)
     return ordered
 
