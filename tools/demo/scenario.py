@@ -4,12 +4,12 @@ platform in its first hour.
     1. the operator creates an academy and its API key
     2. the academy uploads a 20-second lecture video (a direct upload in parts, with the
        resumable uploader) and waits for HLS renditions
-    3. it grades a scanned answer sheet (OMR) and reads a printed page (OCR)
+    3. it grades a phone photo of an answer sheet (OMR) and reads a printed page (OCR)
     4. the operator tops up its credits; it sends an attendance notice to three parents,
        then looks at its balance and ledger
 
 Inputs are generated on the spot (ffmpeg's test pattern, a rendered page, a filled and
-slightly turned answer sheet) into `workdir`.
+photographed answer sheet) into `workdir`.
 """
 
 import time
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from apps.support.ai.services.omr_layout import load_spec
-from apps.support.ai.testing import sheets, text_images
+from apps.support.ai.testing import photos, text_images
 from tools.demo.api_client import Api, ApiError
 from tools.demo.progress import Report, Step
 from tools.testing import media
@@ -94,14 +94,14 @@ class Scenario:
             self.results["thumbnail"] = video["thumbnail_url"] or ""
 
     def grade_answer_sheet(self) -> None:
-        with self.report.step("Grade a scanned answer sheet (AI worker, OMR)") as step:
+        with self.report.step("Grade a phone photo of an answer sheet (AI worker, OMR)") as step:
             key = self.academy.post("/api/v1/ai/answer-keys/", json={"name": "Weekly quiz 3", "choices": 5,
                                                                      "answers": ANSWERS})
             marks = {q: [WRONG_ON_PURPOSE.get(q, right)] for q, right in enumerate(ANSWERS, 1)}
-            scan = sheets.scanned_sheet(load_spec(), questions=len(ANSWERS), marks=marks, degrees=2.5,
-                                        scale=0.95, noise=6)
-            path = self.workdir / "answer-sheet.png"
-            path.write_bytes(text_images.png_bytes(scan))
+            # On a desk, in perspective, a shadow across it, a little blurred, JPEG 70.
+            photo = photos.sheet_photo(load_spec(), questions=len(ANSWERS), marks=marks, strength="phone", seed=3)
+            path = self.workdir / "answer-sheet.jpg"
+            path.write_bytes(photo.data)
             job = self._submit_file_job(step, path, "omr_grade", {"answer_key": key["id"]})
             result = job["result"]
             wrong = [q["number"] for q in result["questions"] if not q["is_correct"]]

@@ -32,7 +32,7 @@ def test_the_demo_runs_every_step_and_stops_everything(tmp_path):
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     summary = result.stdout.split("\nSummary\n", 1)[1]
     for step in ("Start the platform", "Create an academy", "Upload a 20-second lecture video", "Transcode to HLS",
-                 "Grade a scanned answer sheet", "Read a printed page", "Top up", "Send an attendance notice",
+                 "Grade a phone photo of an answer sheet", "Read a printed page", "Top up", "Send an attendance notice",
                  "Balance and ledger", "Stop every process"):
         assert re.search(rf"{re.escape(step)}.*\d+\.\ds  ok", summary), (step, summary)
     assert "score 18/20" in result.stdout  # two questions marked wrong on purpose
@@ -53,7 +53,7 @@ def test_a_failing_step_exits_1_with_its_reason_and_still_stops_everything(tmp_p
     assert result.returncode == 1, result.stdout[-4000:]
     assert re.search(r'Failed at "Transcode to HLS.*": the video failed: the video is 8 s long; the limit is 5 s', result.stdout), \
         result.stdout[-2000:]
-    assert "Grade a scanned answer sheet" not in result.stdout
+    assert "Grade a phone photo of an answer sheet" not in result.stdout
     assert re.search(r"Stop every process.*ok", result.stdout.split("\nSummary\n", 1)[1])
     assert no_live_workers(out)
 
