@@ -116,11 +116,8 @@ def _read_page(binary: np.ndarray, language: str) -> tuple[dict, str]:
         run_tesseract(input_file, base, extension="tsv", lang=language,
                       config=f"{PAGE_CONFIG} -c tessedit_create_tsv=1 -c tessedit_create_txt=1")
         with open(f"{base}.tsv", encoding="utf-8") as tsv, open(f"{base}.txt", encoding="utf-8") as txt:
-            data, text = file_to_dict(tsv.read(), "\t", -1), txt.read()
-    for column in ("block_num", "par_num", "line_num", "left", "top", "width", "height"):
-        data[column] = [int(v) for v in data[column]]
-    data["text"] = [str(v) for v in data["text"]]
-    return data, text
+            # Parsed as image_to_data parses it: numbers as ints, the text column as strings.
+            return file_to_dict(tsv.read(), "\t", -1), txt.read()
 
 
 def _spaces_before(pieces: list[str], text: str) -> list[bool]:
