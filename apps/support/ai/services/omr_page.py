@@ -44,8 +44,6 @@ class LocatedSheet:
     image: np.ndarray  # grayscale, the spec's frame, light evened out
     ink: float  # grey level of the registration marks' interiors
     paper: float  # grey level of the paper
-    page_found: bool  # the page's outline was found (False: a scan searched whole)
-    upside_down: bool
 
 
 def even_light(gray: np.ndarray, *, window_px: float) -> np.ndarray:
@@ -81,9 +79,8 @@ def find_pages(gray: np.ndarray) -> list[np.ndarray]:
     for mask in masks:
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:5]:
-            hull = cv2.convexHull(contour)
-            quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
-            if len(quad) != 4:
+            quad = _four_corners(contour)
+            if quad is None:
                 continue
             quad_area = cv2.contourArea(quad)
             # A quad that is the whole frame is the image's border, not a page.
@@ -107,33 +104,38 @@ def portrait_order(points: np.ndarray) -> np.ndarray:
 
 
 def locate_sheet(gray: np.ndarray, spec: SheetSpec) -> LocatedSheet:
-    scale = float(spec.reading["pixels_per_mm"])
-    width_mm, height_mm = spec.page_size
-    frame = (round(width_mm * scale), round(height_mm * scale))
     found = None
     for page in find_pages(gray):
         found = _marks_on_page(gray, portrait_order(page), spec)
         if found is not None:
             break
-    page_found = found is not None
     # Light evened out once, on the page (or the whole scan), then warped onto the frame.
-    evened, marks = found if page_found else _marks_anywhere(gray, spec)
-    # The spec's marks in the same clockwise order: TL, TR, BR, BL.
-    tl, tr, bl, br = spec.mark_centers()
-    target = np.array([tl, tr, br, bl], dtype=np.float32) * scale
-    matrix = cv2.getPerspectiveTransform(marks.astype(np.float32), target)
-    evened = cv2.warpPerspective(evened, matrix, frame, flags=cv2.INTER_LINEAR, borderValue=255)
+    evened, marks = found if found is not None else _marks_anywhere(gray, spec)
+    matrix = cv2.getPerspectiveTransform(marks.astype(np.float32), _clockwise_marks(spec))
+    evened = cv2.warpPerspective(evened, matrix, _frame(spec), flags=cv2.INTER_LINEAR, borderValue=255)
     # The spec's marks sit symmetrically about the page's centre, so a page upside down
     # maps onto the frame as well: the bubble outlines tell which way up it is.
     upright, turned = _outline_contrast(evened, spec), _outline_contrast(cv2.rotate(evened, cv2.ROTATE_180), spec)
-    upside_down = turned > upright
-    if upside_down:
+    if turned > upright:
         evened = cv2.rotate(evened, cv2.ROTATE_180)
     if max(upright, turned) < MIN_OUTLINE_CONTRAST:
         raise SheetNotFound(f"the answer bubbles are not where answer sheet v{spec.version} prints them: "
                             f"is this sheet v{spec.version}, photographed whole and flat?")
     ink, paper = _levels(evened, spec)
-    return LocatedSheet(image=evened, ink=ink, paper=paper, page_found=page_found, upside_down=upside_down)
+    return LocatedSheet(image=evened, ink=ink, paper=paper)
+
+
+def _frame(spec: SheetSpec) -> tuple[int, int]:
+    """The spec's page in pixels (width, height) at reading.pixels_per_mm."""
+    scale = float(spec.reading["pixels_per_mm"])
+    width_mm, height_mm = spec.page_size
+    return round(width_mm * scale), round(height_mm * scale)
+
+
+def _clockwise_marks(spec: SheetSpec) -> np.ndarray:
+    """The spec's mark centres in pixels, in the clockwise order marks are found in: TL, TR, BR, BL."""
+    tl, tr, bl, br = spec.mark_centers()
+    return np.array([tl, tr, br, bl], dtype=np.float32) * float(spec.reading["pixels_per_mm"])
 
 
 def _marks_on_page(gray: np.ndarray, corners: np.ndarray, spec: SheetSpec) -> tuple[np.ndarray, np.ndarray] | None:
@@ -141,16 +143,14 @@ def _marks_on_page(gray: np.ndarray, corners: np.ndarray, spec: SheetSpec) -> tu
     marks' centres on it, each looked for near its corner (TL, TR, BR, BL); None when not
     all four are there."""
     scale = float(spec.reading["pixels_per_mm"])
-    width_mm, height_mm = spec.page_size
-    frame = (round(width_mm * scale), round(height_mm * scale))
-    page_frame = np.array([[0, 0], [frame[0], 0], [frame[0], frame[1]], [0, frame[1]]], dtype=np.float32)
+    width, height = _frame(spec)
+    page_frame = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     to_page = cv2.getPerspectiveTransform(corners.astype(np.float32), page_frame)
-    page = cv2.warpPerspective(gray, to_page, frame, flags=cv2.INTER_LINEAR, borderValue=0)
+    page = cv2.warpPerspective(gray, to_page, (width, height), flags=cv2.INTER_LINEAR, borderValue=0)
     page = even_light(page, window_px=LIGHT_WINDOW_MARKS * spec.mark_size * scale)
-    tl, tr, bl, br = spec.mark_centers()
     found = []
-    for expected in (tl, tr, br, bl):
-        centre = _mark_near(page, np.array(expected) * scale, spec)
+    for expected in _clockwise_marks(spec):
+        centre = _mark_near(page, expected, spec)
         if centre is None:
             return None
         found.append(centre)
@@ -209,9 +209,8 @@ def _square_marks(image: np.ndarray, *, expected_side: float, tolerance=(0.6, 1.
             continue
         # A square seen in perspective is still a four-cornered, filled outline with sides
         # of similar length; a filled bubble (a disc) has no four corners.
-        hull = cv2.convexHull(contour)
-        quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
-        if len(quad) != 4 or area < 0.88 * cv2.contourArea(quad):
+        quad = _four_corners(contour)
+        if quad is None or area < 0.88 * cv2.contourArea(quad):
             continue
         sides = np.linalg.norm(quad[:, 0] - np.roll(quad[:, 0], 1, axis=0), axis=1)
         if sides.max() > 1.5 * sides.min():
@@ -221,6 +220,14 @@ def _square_marks(image: np.ndarray, *, expected_side: float, tolerance=(0.6, 1.
             continue
         found.append((float(cx), float(cy)))
     return found
+
+
+def _four_corners(contour: np.ndarray) -> np.ndarray | None:
+    """The contour's convex outline simplified to a polygon (2% of its perimeter), if that
+    has four corners: how both the page and a mark are told from other shapes."""
+    hull = cv2.convexHull(contour)
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+    return quad if len(quad) == 4 else None
 
 
 def _on_paper(image: np.ndarray, centre: tuple[float, float], side: float) -> bool:
