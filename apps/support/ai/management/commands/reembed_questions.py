@@ -34,7 +34,8 @@ class Command(BaseCommand):
                 raise CommandError(f"no academy with the slug {tenant!r}")
         queued_jobs = queued_questions = 0
         for academy in tenants:
-            stale = list(selectors.questions_not_embedded_by(tenant=academy, model=model))
+            # Ids are all a job needs: the stored vectors stay in the database.
+            stale = list(selectors.questions_not_embedded_by(tenant=academy, model=model).only("id", "tenant_id"))
             if not stale:
                 continue
             self.stdout.write(f"{academy.slug}: {len(stale)} questions to embed with {model}")
