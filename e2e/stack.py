@@ -25,9 +25,10 @@ from apps.core.queues import SQSQueue
 from tools.testing.api_process import create_tenant_key, manage, start_api
 from tools.testing.sqs_server import unique_name
 
+
 class Stack:
     def __init__(self, tmp_path: Path, sqs_server, *, worker: str, queue_setting: str, visibility_timeout: int = 30,
-                 **env):
+                 max_receive_count: int = 5, **env):
         self.tmp_path = tmp_path
         self.sqs_server = sqs_server
         self.worker = worker
@@ -38,7 +39,7 @@ class Stack:
         self.s3.create_bucket(Bucket=self.bucket,
                               CreateBucketConfiguration={"LocationConstraint": sqs_server.region})
         self.queue = SQSQueue(name=unique_name("jobs"), client=sqs_server.client())
-        self.queue.ensure(visibility_timeout=visibility_timeout, max_receive_count=5)
+        self.queue.ensure(visibility_timeout=visibility_timeout, max_receive_count=max_receive_count)
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",

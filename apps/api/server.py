@@ -8,11 +8,16 @@ Workers are threaded (gthread, 4 threads each) unless a worker class or a thread
 given: a sync worker reports to gunicorn's arbiter only between requests, so a request that
 takes longer than --timeout (a 16 MiB upload part over a weak uplink) gets its worker
 killed half way; a threaded worker reports every second, whatever its requests do.
+
+With PROMETHEUS_MULTIPROC_DIR set (API_METRICS_ENABLED's multiprocess mode, see
+apps/api/common/metrics.py), the directory is created if missing and emptied of the last
+run's metric files before gunicorn starts, as prometheus_client asks.
 """
 
 import os
 import shlex
 import sys
+from pathlib import Path
 
 from gunicorn.app.wsgiapp import WSGIApplication
 
@@ -23,6 +28,7 @@ def main() -> None:
     if not os.environ.get("DJANGO_SECRET_KEY") and os.environ.get("DJANGO_DEBUG") != "1":
         sys.exit("api server: set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for development)")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.api.config.settings")
+    reset_metrics_dir(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""))
     args = sys.argv[1:]
     # gunicorn's control socket defaults to one path per home directory, and each server
     # replaces the socket it finds there: replicas and test servers would take each
@@ -33,6 +39,16 @@ def main() -> None:
         args = ["--worker-class", "gthread", "--threads", str(DEFAULT_THREADS), *args]
     sys.argv = [sys.argv[0], *args, "apps.api.config.wsgi:application"]
     WSGIApplication("%(prog)s [OPTIONS]").run()
+
+
+def reset_metrics_dir(path: str) -> None:
+    """Creates the multiprocess metrics directory, or removes the files a previous run left."""
+    if not path:
+        return
+    directory = Path(path)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink(missing_ok=True)
 
 
 def _chooses_workers(options: list[str]) -> bool:

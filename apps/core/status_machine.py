@@ -3,6 +3,7 @@
     MACHINE = StatusMachine("a video", {"uploaded": {"queued"}, "queued": {"processing"}, ...})
     MACHINE.check(current, new)            # raises InvalidTransition
     MACHINE.move(video, "ready", ...)      # the only writer of video.status
+    MACHINE.move_all(rows, "sending", "sent", ...)  # many rows at once, same rule
 
 move() applies a change as a conditional UPDATE (`... WHERE status = <the status we saw>`),
 so two processes racing on one row cannot both move it: the loser gets InvalidTransition
@@ -48,3 +49,11 @@ class StatusMachine:
         for name, value in fields.items():
             setattr(obj, name, value)
         return obj
+
+    def move_all(self, queryset: models.QuerySet, current: str, new: str, **fields) -> int:
+        """Moves every row of `queryset` that is in `current` to `new` in one conditional
+        UPDATE and returns how many moved: rows another process moved first are left alone."""
+        self.check(current, new)
+        if any(f.name == "updated_at" for f in queryset.model._meta.concrete_fields):
+            fields.setdefault("updated_at", timezone.now())
+        return queryset.filter(status=current).update(status=new, **fields)

@@ -140,16 +140,17 @@ def test_delivery_reports_refund_failed_deliveries_once(messaging):
     assert worker.wait(60) == 0, messaging.log_of(worker)
     assert _ledger(messaging, "daechi")[:2] == (1000 - 2 * PRICE, 0)
 
-    url = f"{messaging.api_url}/api/v1/messaging/delivery-reports/"
+    url = f"{messaging.api_url}/api/v1/messaging/delivery-reports/{WEBHOOK_SECRET}/"
     ids = [m["messageId"] for m in messaging.fake.accepted()]
-    delivered = messaging.fake.report_payload(ids[:1], "4000")
-    failed = messaging.fake.report_payload(ids[1:], "3040")
-    status, summary = messaging.fake.deliver(url, WEBHOOK_SECRET, payload=delivered + failed)
+    # As SOLAPI posts them: a JSON list, no signature; the secret is in the registered URL.
+    status, summary = messaging.fake.deliver(url, statuses={ids[0]: "4000", ids[1]: "3041"})
     assert status == 200 and (summary["delivered"], summary["refunded"]) == (1, 1)
-    status, summary = messaging.fake.deliver(url, WEBHOOK_SECRET, payload=delivered + failed)  # a retry
+    # SOLAPI's own retry of the same reports, in the flat shape of its node example: nothing changes.
+    status, summary = messaging.fake.deliver(url, statuses={ids[0]: "4000", ids[1]: "3041"}, shape="flat")
     assert status == 200 and summary["duplicates"] == 2
-    status, _ = messaging.fake.deliver(url, "wrong-secret", payload=failed)
-    assert status == 401
+    wrong = messaging.fake.deliver(f"{messaging.api_url}/api/v1/messaging/delivery-reports/wrong-secret/",
+                                   ids[1:], "3041", attempts=1)
+    assert wrong.status == 401
     counts = _batch_done(academy, created["id"])["counts"]
     assert (counts["delivered"], counts["undelivered"], counts["failed"]) == (1, 1, 1)
     assert _ledger(messaging, "daechi")[:2] == (1000 - PRICE, 0)

@@ -21,8 +21,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, as django-cors-headers asks: preflight requests are answered before anything
-    # else can answer them, and every response gets its CORS headers.
+    # Outermost, so that it counts and times every response, preflights and static files
+    # included; it makes no response of its own (apps/api/common/metrics.py).
+    "apps.api.common.metrics.RequestMetricsMiddleware",
+    # Next, as django-cors-headers asks (before any middleware that makes a response):
+    # preflight requests are answered before anything else can answer them, and every
+    # response gets its CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, as whitenoise asks: static files skip the rest.
@@ -38,6 +42,12 @@ CORS_ALLOWED_ORIGINS = [o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS"
 CORS_ALLOW_HEADERS = (*default_cors_headers, "content-md5", "idempotency-key")
 CORS_EXPOSE_HEADERS = ["ETag"]
 CORS_PREFLIGHT_MAX_AGE = 86400
+
+# Prometheus metrics: requests by method, URL pattern and status, and their latency, served
+# at GET /metrics (no API key: keep it on an internal network) when "1"; "0" (the default)
+# makes /metrics a 404. Under gunicorn with several workers, also set
+# PROMETHEUS_MULTIPROC_DIR to an empty directory (see apps/api/common/metrics.py).
+API_METRICS_ENABLED = os.environ.get("API_METRICS_ENABLED", "0") == "1"
 
 ROOT_URLCONF = "apps.api.config.urls"
 WSGI_APPLICATION = "apps.api.config.wsgi.application"

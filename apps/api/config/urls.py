@@ -6,6 +6,8 @@ from drf_yasg import openapi
 from drf_yasg.views import get_schema_view
 from rest_framework.permissions import AllowAny
 
+from apps.api.common.metrics import metrics
+
 schema_view = get_schema_view(
     openapi.Info(title="academy API", default_version="v1", description="Lectures, AI jobs and messaging."),
     public=True,
@@ -20,6 +22,8 @@ def healthz(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Prometheus's scrape target; a 404 unless API_METRICS_ENABLED=1 (apps/api/common/metrics.py).
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", include("apps.api.v1.urls")),
     path("swagger/", schema_view.with_ui("swagger", cache_timeout=0), name="swagger-ui"),
     path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="redoc"),

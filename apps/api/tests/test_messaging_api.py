@@ -12,7 +12,6 @@ from apps.shared.contracts import SendMessagesMessage
 from apps.support.messaging import audit
 from apps.support.messaging.models import AlimtalkTemplate, CreditAccount, MessageBatch, Recipient
 from apps.support.messaging.services import jobs
-from tools.testing.fake_solapi import post_signed
 
 PRICE = 20
 
@@ -251,39 +250,62 @@ def _reports(recipients, codes):
             for r, code in zip(recipients, codes)]
 
 
-def test_the_delivery_webhook_checks_its_signature(academy, client, settings):
+WEBHOOK = "/api/v1/messaging/delivery-reports/"
+
+
+def test_the_delivery_webhook_takes_reports_only_at_its_secret_url(academy, client, settings):
     settings.MESSAGING_WEBHOOK_SECRET = "s3cret"
     recipients = _sent_batch(academy, settings)
     body = json.dumps(_reports(recipients, ["4000", "3059"]))
-    url = "/api/v1/messaging/delivery-reports/"
-    assert client.post(url, body, content_type="application/json").status_code == 401
-    bad = client.post(url, body, content_type="application/json", HTTP_X_WEBHOOK_SIGNATURE="t=1,v1=00")
-    assert bad.status_code == 401
-    from apps.support.messaging.services.delivery_reports import sign
-
-    good = client.post(url, body, content_type="application/json", HTTP_X_WEBHOOK_SIGNATURE=sign(body.encode(),
-                                                                                                 "s3cret"))
+    unkeyed = client.post(WEBHOOK, body, content_type="application/json")
+    assert unkeyed.status_code == 401 and "<MESSAGING_WEBHOOK_SECRET>" in unkeyed.json()["detail"]
+    wrong = client.post(f"{WEBHOOK}s3cre7/", body, content_type="application/json")
+    assert wrong.status_code == 401 and wrong.json()["detail"] == "unknown webhook secret"
+    # A signature header, which SOLAPI never sends, stands in for nothing.
+    signed = client.post(WEBHOOK, body, content_type="application/json", HTTP_X_WEBHOOK_SIGNATURE="t=1,v1=00")
+    assert signed.status_code == 401
+    good = client.post(f"{WEBHOOK}s3cret/", body, content_type="application/json")
     assert good.status_code == 200 and good.json()["refunded"] == 1
-    again = client.post(url, body, content_type="application/json", HTTP_X_WEBHOOK_SIGNATURE=sign(body.encode(),
-                                                                                                  "s3cret"))
+    again = client.post(f"{WEBHOOK}s3cret/", body, content_type="application/json")
     assert again.status_code == 200 and again.json()["duplicates"] == 2
     assert balance(academy) == (1000 - 20, 0)
     assert audit.audit()[1] == []
 
 
-def test_the_webhook_refuses_everything_when_no_secret_is_configured(db, client, settings):
-    settings.MESSAGING_WEBHOOK_SECRET = ""
-    from apps.support.messaging.services.delivery_reports import sign
+def test_both_secrets_work_while_one_is_rotated_and_both_report_shapes_are_read(academy, client, settings):
+    settings.MESSAGING_WEBHOOK_SECRET, settings.MESSAGING_WEBHOOK_PREVIOUS_SECRET = "new-secret", "old-secret"
+    first, second = _sent_batch(academy, settings)
+    envelope = _reports([first], ["4000"])
+    flat = [{"messageId": second.provider_message_id, "groupId": "G4V", "to": second.to, "statusCode": "3041",
+             "statusMessage": "단말기 통화중"}]
+    assert client.post(f"{WEBHOOK}old-secret/", json.dumps(envelope), content_type="application/json").json()[
+        "delivered"] == 1
+    answer = client.post(f"{WEBHOOK}new-secret/", json.dumps(flat), content_type="application/json").json()
+    assert answer["refunded"] == 1
+    second.refresh_from_db()
+    assert (second.status, second.status_code, second.error) == ("undelivered", "3041", "단말기 통화중")
+    group = [{"eventDataId": "G1", "data": {"groupId": "G4V", "status": "COMPLETE"}}]
+    assert client.post(f"{WEBHOOK}new-secret/", json.dumps(group), content_type="application/json").json()[
+        "ignored"] == 1
 
-    body = b"[]"
-    response = client.post("/api/v1/messaging/delivery-reports/", body, content_type="application/json",
-                           HTTP_X_WEBHOOK_SIGNATURE=sign(body, ""))
+
+def test_the_webhook_refuses_everything_when_no_secret_is_configured(db, client, settings):
+    settings.MESSAGING_WEBHOOK_SECRET = settings.MESSAGING_WEBHOOK_PREVIOUS_SECRET = ""
+    response = client.post(f"{WEBHOOK}anything/", b"[]", content_type="application/json")
     assert response.status_code == 401 and "not configured" in response.json()["detail"]
 
 
-def test_post_signed_speaks_the_same_signature(live_server, academy, settings):
+def test_the_source_allowlist_believes_forwarded_addresses_only_from_trusted_proxies(db, client, settings):
     settings.MESSAGING_WEBHOOK_SECRET = "s3cret"
-    recipients = _sent_batch(academy, settings)
-    status, answer = post_signed(f"{live_server.url}/api/v1/messaging/delivery-reports/",
-                                 json.dumps(_reports(recipients, ["4000", "4000"])).encode(), "s3cret")
-    assert status == 200 and answer["delivered"] == 2
+    settings.MESSAGING_WEBHOOK_ALLOWED_IPS = ("203.0.113.0/24",)
+    url = f"{WEBHOOK}s3cret/"
+    # The test client's peer is 127.0.0.1: not allowed, and a forwarded header from it is not believed.
+    assert client.post(url, b"[]", content_type="application/json").status_code == 401
+    assert client.post(url, b"[]", content_type="application/json",
+                       HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 401
+    settings.MESSAGING_TRUSTED_PROXIES = ("127.0.0.1/32",)
+    assert client.post(url, b"[]", content_type="application/json",
+                       HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 200
+    # The hops left of the proxy's own entry are the caller's to write: the last one decides.
+    forged = client.post(url, b"[]", content_type="application/json", HTTP_X_FORWARDED_FOR="203.0.113.7, 198.51.100.9")
+    assert forged.status_code == 401 and "198.51.100.9" in forged.json()["detail"]

@@ -1,6 +1,15 @@
 """Queues: the SQS queue service every role subclasses, and what a job handler sees."""
 
-from apps.core.queues.jobs import JobContext, JobHandler, PermanentJobError, is_long_running, long_running
+from apps.core.queues.jobs import (
+    JobContext,
+    JobHandler,
+    PermanentJobError,
+    gave_up_reason,
+    give_up_hook,
+    gives_up_with,
+    is_long_running,
+    long_running,
+)
 from apps.core.queues.sqs import QueueError, QueueMissing, QueueSetup, SQSQueue, sqs_client
 
 __all__ = [
@@ -11,6 +20,9 @@ __all__ = [
     "QueueMissing",
     "QueueSetup",
     "SQSQueue",
+    "gave_up_reason",
+    "give_up_hook",
+    "gives_up_with",
     "is_long_running",
     "long_running",
     "sqs_client",

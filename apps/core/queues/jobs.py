@@ -10,6 +10,15 @@ failed and deletes the message, so it is not retried. Any other exception means 
 again later": the message comes back after a backoff, and after the queue's
 maxReceiveCount deliveries the queue moves it to the dead-letter queue.
 
+When the last delivery fails, the worker marks the claim failed with "gave up after N
+attempts: <last error>" and calls the handler's give-up hook, so the job's own record
+(a video, an AI job, a message batch) says `failed` too instead of staying `processing`:
+
+    @gives_up_with(mark_given_up)      # mark_given_up(message, reason) -> None
+    def handle(message, context): ...
+
+`manage dlq redrive` re-opens such a job and puts its message back on the queue.
+
 By default the worker runs the handler and marks the job done in one database
 transaction, so the handler's database writes and "done" commit together or not at all.
 A handler that runs for minutes (transcoding, model inference) should not hold a
@@ -65,3 +74,25 @@ def long_running(handler: JobHandler) -> JobHandler:
 
 def is_long_running(handler: JobHandler) -> bool:
     return bool(getattr(handler, "long_running", False))
+
+
+GiveUpHook = Callable[[Any, str], None]
+
+
+def gives_up_with(hook: GiveUpHook) -> Callable[[JobHandler], JobHandler]:
+    """Names what records a job as failed when its last delivery fails (see above)."""
+
+    def mark(handler: JobHandler) -> JobHandler:
+        handler.give_up = hook  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+def give_up_hook(handler: JobHandler) -> GiveUpHook | None:
+    return getattr(handler, "give_up", None)
+
+
+def gave_up_reason(attempts: int, error: str) -> str:
+    """The one wording of a job that gave up, shown by the API and `manage dlq`."""
+    return f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {error}"

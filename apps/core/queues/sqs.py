@@ -167,17 +167,8 @@ class SQSQueue:
         and one over MAX_MESSAGE_BYTES (64 KiB: put large data in storage, send its key)."""
         if not isinstance(message, self.message_type):
             raise TypeError(f"{self!r} takes {self.message_type.__name__}, not {type(message).__name__}")
-        body = encode(message)
-        response = self.client.send_message(
-            QueueUrl=self.url,
-            MessageBody=body,
-            DelaySeconds=delay_seconds,
-            MessageAttributes={
-                "kind": {"DataType": "String", "StringValue": str(message.kind.value)},
-                "trace_id": {"DataType": "String", "StringValue": message.trace_id},
-            },
-        )
-        return response["MessageId"]
+        return self.send_body(encode(message), kind=str(message.kind.value), trace_id=message.trace_id,
+                              delay_seconds=delay_seconds)
 
     # --- consuming (the worker runtime) ------------------------------------------------
 
@@ -222,6 +213,45 @@ class SQSQueue:
                 "source_message_id": {"DataType": "String", "StringValue": message_id or "unknown"},
             },
         )
+
+    # --- the dead-letter queue (manage dlq) --------------------------------------------
+
+    def receive_dead_letters(self, *, max_messages: int, visibility: int) -> list[dict[str, Any]]:
+        """Up to 10 DLQ messages, hidden for `visibility` seconds. A 1 s long poll asks
+        every SQS server, where a short poll samples some and can miss messages."""
+        response = self.client.receive_message(
+            QueueUrl=self.dlq_url,
+            MaxNumberOfMessages=max(1, min(MAX_BATCH, max_messages)),
+            WaitTimeSeconds=1,
+            VisibilityTimeout=visibility,
+            MessageSystemAttributeNames=RECEIVE_ATTRIBUTES,
+            MessageAttributeNames=["All"],
+        )
+        return response.get("Messages", [])
+
+    def delete_dead_letter(self, receipt_handle: str) -> None:
+        self.client.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=receipt_handle)
+
+    def release_dead_letters(self, receipt_handles: Iterable[str]) -> None:
+        """Makes received DLQ messages visible again at once."""
+        handles = list(receipt_handles)
+        for start in range(0, len(handles), MAX_BATCH):
+            entries = [{"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0}
+                       for i, h in enumerate(handles[start:start + MAX_BATCH])]
+            self.client.change_message_visibility_batch(QueueUrl=self.dlq_url, Entries=entries)
+
+    def send_body(self, body: str, *, kind: str, trace_id: str, delay_seconds: int = 0) -> str:
+        """Enqueues an encoded body (send()'s, or a redriven message's) with its attributes."""
+        response = self.client.send_message(
+            QueueUrl=self.url,
+            MessageBody=body,
+            DelaySeconds=delay_seconds,
+            MessageAttributes={
+                "kind": {"DataType": "String", "StringValue": kind},
+                "trace_id": {"DataType": "String", "StringValue": trace_id},
+            },
+        )
+        return response["MessageId"]
 
     # --- internals ---------------------------------------------------------------------
 

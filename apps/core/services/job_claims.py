@@ -135,6 +135,14 @@ def release(*, job_id: uuid.UUID, worker_id: str, error: str = "") -> bool:
     return bool(_held(job_id, worker_id).update(worker_id="", lease_expires_at=now, error=error, updated_at=now))
 
 
+def reopen(*, job_id: uuid.UUID) -> bool:
+    """Makes a failed job claimable again (a dead-lettered message redriven): the next
+    delivery claims it afresh. The last error stays until a run replaces it."""
+    now = timezone.now()
+    return bool(JobClaim.objects.filter(job_id=job_id, status=JobClaim.Status.FAILED).update(
+        status=JobClaim.Status.RUNNING, worker_id="", lease_expires_at=now, finished_at=None, updated_at=now))
+
+
 def hand_back(*, job_id: uuid.UUID, worker_id: str) -> bool:
     """Ends the lease now while the job may still be running here (shutdown): another
     worker may take it over at once. The owner stays recorded, so if this worker still

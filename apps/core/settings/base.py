@@ -97,6 +97,9 @@ WORKER_HEALTH_FILE = os.environ.get("WORKER_HEALTH_FILE", "")
 WORKER_HEALTH_ADDRESS = os.environ.get("WORKER_HEALTH_ADDRESS", "")
 # Seconds without a loop turn after which the worker counts as stuck.
 WORKER_HEALTH_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEALTH_MAX_AGE_SECONDS", "60"))
+# Optional Prometheus metrics (counters, job durations, SQS errors; see
+# apps/worker/runtime/metrics.py), as "host:port" (e.g. "0.0.0.0:9100"); "" is off.
+WORKER_METRICS_ADDRESS = os.environ.get("WORKER_METRICS_ADDRESS", "")
 
 # --- Media storage: uploaded lecture videos and their HLS renditions --------------------
 # The API writes uploads and the video worker reads them and writes its outputs through

@@ -6,6 +6,7 @@ Django's settings fixtures.
                                or a dotted path to a backend class, as with EMAIL_BACKEND
   SOLAPI_API_KEY / _SECRET     the SOLAPI credentials (the solapi backend needs both)
   SOLAPI_BASE_URL              default https://api.solapi.com; a local fake in tests and demos
+  SOLAPI_TIMEOUT_SECONDS       how long one SOLAPI call may take (default 10)
   MESSAGING_DEFAULT_SENDER     the registered sender number used when a request names none
   MESSAGING_PRICE_SMS / _LMS / _ALIMTALK
                                credits per recipient (integers)
@@ -13,10 +14,14 @@ Django's settings fixtures.
                                comma-separated types whose failed deliveries are refunded
   MESSAGING_MAX_RECIPIENTS_PER_REQUEST, MESSAGING_PROVIDER_BATCH_SIZE,
   MESSAGING_RATE_LIMIT_PER_SECOND (per tenant, 0 = off), MESSAGING_RECONCILE_GRACE_SECONDS,
-  MESSAGING_WEBHOOK_SECRET, MESSAGING_WEBHOOK_TOLERANCE_SECONDS
+  MESSAGING_WEBHOOK_SECRET, MESSAGING_WEBHOOK_PREVIOUS_SECRET, MESSAGING_WEBHOOK_ALLOWED_IPS,
+  MESSAGING_TRUSTED_PROXIES
 """
 
+import ipaddress
 import os
+
+from django.core.exceptions import ImproperlyConfigured
 
 _BACKENDS = {
     "console": "apps.support.messaging.backends.console.ConsoleBackend",
@@ -30,6 +35,8 @@ MESSAGING_BACKEND = _BACKENDS.get(os.environ.get("MESSAGING_BACKEND", "console")
 SOLAPI_API_KEY = os.environ.get("SOLAPI_API_KEY", "")
 SOLAPI_API_SECRET = os.environ.get("SOLAPI_API_SECRET", "")
 SOLAPI_BASE_URL = os.environ.get("SOLAPI_BASE_URL", "https://api.solapi.com")
+# Seconds one SOLAPI call may take before its outcome counts as unknown (and is looked up).
+SOLAPI_TIMEOUT_SECONDS = float(os.environ.get("SOLAPI_TIMEOUT_SECONDS", "10"))
 # The sender number (발신번호, registered with SOLAPI) when a request names none.
 MESSAGING_DEFAULT_SENDER = os.environ.get("MESSAGING_DEFAULT_SENDER", "0212345678")
 # The KakaoTalk channel (pfId) of templates registered without one.
@@ -55,7 +62,23 @@ MESSAGING_RATE_LIMIT_PER_SECOND = int(os.environ.get("MESSAGING_RATE_LIMIT_PER_S
 # After a timeout or a crash, a provider call whose messages the provider cannot show is
 # only retried once it is this old (the provider's message list may lag behind a send).
 MESSAGING_RECONCILE_GRACE_SECONDS = float(os.environ.get("MESSAGING_RECONCILE_GRACE_SECONDS", "60"))
-# HMAC secret of the delivery-report webhook; empty refuses every report.
+# The secret in the delivery-report webhook's URL (/api/v1/messaging/delivery-reports/<secret>/);
+# empty refuses every report. During a rotation the previous one is accepted too.
 MESSAGING_WEBHOOK_SECRET = os.environ.get("MESSAGING_WEBHOOK_SECRET", "")
-# How old a signed webhook timestamp may be.
-MESSAGING_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("MESSAGING_WEBHOOK_TOLERANCE_SECONDS", "300"))
+MESSAGING_WEBHOOK_PREVIOUS_SECRET = os.environ.get("MESSAGING_WEBHOOK_PREVIOUS_SECRET", "")
+
+
+def _cidrs(name: str) -> tuple[str, ...]:
+    values = tuple(v.strip() for v in os.environ.get(name, "").split(",") if v.strip())
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not an IP address or CIDR network") from None
+    return values
+
+
+# Source addresses (CIDRs, comma-separated) the webhook accepts reports from; empty: any.
+MESSAGING_WEBHOOK_ALLOWED_IPS = _cidrs("MESSAGING_WEBHOOK_ALLOWED_IPS")
+# Reverse proxies (CIDRs) whose X-Forwarded-For is believed; empty: the socket's peer is the caller.
+MESSAGING_TRUSTED_PROXIES = _cidrs("MESSAGING_TRUSTED_PROXIES")

@@ -102,11 +102,16 @@ def mark_succeeded(*, job: AIJob, result: dict) -> AIJob:
 
 
 def mark_failed(*, job: AIJob, reason: str) -> AIJob:
-    """processing -> failed, with a reason a person can act on. Repeating it is a no-op."""
+    """queued or processing -> failed, with a reason a person can act on. Repeating it is a no-op."""
     if job.status == status.FAILED:
         return job
     return _transition(job, status.FAILED, failure_reason=reason[:FAILURE_REASON_MAX_CHARS] or "failed",
                        finished_at=timezone.now())
+
+
+def reopen(*, job: AIJob) -> AIJob:
+    """failed -> queued, when an operator redrives the job's dead-lettered message."""
+    return _transition(job, status.QUEUED, failure_reason="", finished_at=None)
 
 
 def _transition(job: AIJob, new: str, **fields) -> AIJob:

@@ -1,9 +1,10 @@
 """The one place that says how an AI job's status may change.
 
-    created -> queued -> processing -> succeeded
-                                    -> failed
+    created -> queued -> processing -> succeeded | failed
+    queued -> failed        its job gave up before it started
+    failed -> queued        only `manage dlq redrive`: a job that gave up, sent again
 
-Nothing else: a succeeded or failed job stays that way, and nothing goes back.
+Nothing else: a succeeded job stays that way.
 services._transition() is the only writer of AIJob.status:
 it moves a job with MACHINE.move(), which checks every change here first.
 """
@@ -18,13 +19,14 @@ FAILED = "failed"
 
 MACHINE = StatusMachine("an AI job", {
     CREATED: frozenset({QUEUED}),
-    QUEUED: frozenset({PROCESSING}),
+    QUEUED: frozenset({PROCESSING, FAILED}),
     PROCESSING: frozenset({SUCCEEDED, FAILED}),
     SUCCEEDED: frozenset(),
-    FAILED: frozenset(),
+    FAILED: frozenset({QUEUED}),
 })
 
 TRANSITIONS = MACHINE.transitions
-FINAL = MACHINE.final
+# Where a job's work ends; an operator's redrive may still re-open a failed one.
+FINAL = frozenset({SUCCEEDED, FAILED})
 check_transition = MACHINE.check
 

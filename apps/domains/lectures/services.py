@@ -116,11 +116,16 @@ def mark_ready(*, video: LectureVideo, renditions: list[dict], hls_master_key: s
 
 
 def mark_failed(*, video: LectureVideo, reason: str) -> LectureVideo:
-    """processing -> failed, with a reason a person can act on. Repeating it is a no-op."""
+    """queued or processing -> failed, with a reason a person can act on. Repeating it is a no-op."""
     if video.status == status.FAILED:
         return video
     return _transition(video, status.FAILED, failure_reason=reason[:FAILURE_REASON_MAX_CHARS] or "failed",
                        finished_at=timezone.now())
+
+
+def reopen(*, video: LectureVideo) -> LectureVideo:
+    """failed -> queued, when an operator redrives the video's dead-lettered job."""
+    return _transition(video, status.QUEUED, failure_reason="", progress_percent=0, finished_at=None)
 
 
 def _transition(video: LectureVideo, new: str, **fields) -> LectureVideo:

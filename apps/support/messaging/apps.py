@@ -6,3 +6,9 @@ class MessagingConfig(AppConfig):
     label = "messaging"
     verbose_name = "Messaging"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from apps.core.queues import dead_letters
+        from apps.support.messaging.services.dead_letters import KIND
+
+        dead_letters.register(KIND)  # what `manage dlq` knows of send jobs

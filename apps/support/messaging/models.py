@@ -134,6 +134,8 @@ class MessageBatch(BaseModel):
         SENDING = "sending", "sending"       # the worker is sending it
         DONE = "done", "done"                # every recipient has an outcome
         CANCELLED = "cancelled", "cancelled"  # could not be queued; credits released
+        FAILED = "failed", "failed"          # its job gave up (see `error`); unsent recipients keep
+        #                                      their held credits until `manage dlq redrive`
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="message_batches")
     type = models.CharField(max_length=16, choices=MessageType.choices)

@@ -16,14 +16,16 @@ import time
 from botocore.exceptions import BotoCoreError, ClientError
 
 from apps.worker.runtime.logging import event
+from apps.worker.runtime.metrics import Metrics
 
 ATTEMPTS = 3
 _STOP = object()
 
 
 class Acks:
-    def __init__(self, queue, *, retry_delay: float = 0.5):
+    def __init__(self, queue, *, retry_delay: float = 0.5, metrics: Metrics | None = None):
         self.queue = queue
+        self.metrics = metrics if metrics is not None else Metrics()
         self.retry_delay = retry_delay
         self._pending: queue_module.SimpleQueue = queue_module.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="acks", daemon=True)
@@ -67,9 +69,11 @@ class Acks:
             try:
                 failed = self.queue.delete_batch((str(i), handle) for i, (handle, _) in enumerate(batch))
             except (BotoCoreError, ClientError) as exc:
+                self.metrics.sqs_error("delete")
                 event(logging.WARNING, "DeleteMessageBatch failed", error=str(exc), attempt=attempt, count=len(batch))
                 time.sleep(self.retry_delay * attempt)
                 continue
+            self.metrics.sqs_error("delete", len(failed))
             retry = []
             for failure in failed:
                 entry = batch[int(failure["Id"])]

@@ -25,6 +25,7 @@ class WorkerConfig:
     health_address: str = ""
     health_max_age: float = 60.0
     metrics_interval: float = 60.0
+    metrics_address: str = ""
     # Used when the queue has none of its own (an SQS queue always has one).
     default_visibility_timeout: int = 60
 
@@ -46,5 +47,6 @@ class WorkerConfig:
             health_file=Path(settings.WORKER_HEALTH_FILE or Path(tempfile.gettempdir()) / f"academy-{name}.alive"),
             health_address=settings.WORKER_HEALTH_ADDRESS,
             health_max_age=settings.WORKER_HEALTH_MAX_AGE_SECONDS,
+            metrics_address=settings.WORKER_METRICS_ADDRESS,
             default_visibility_timeout=settings.SQS_VISIBILITY_TIMEOUT,
         )

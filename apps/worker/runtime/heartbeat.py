@@ -28,6 +28,7 @@ from apps.worker.runtime.backoff import MAX_VISIBILITY_SECONDS
 from apps.worker.runtime.connections import refresh_connections
 from apps.worker.runtime.inflight import InFlight, InFlightSet
 from apps.worker.runtime.logging import event
+from apps.worker.runtime.metrics import Metrics
 
 # Stop extending this long before SQS's 12-hour cap.
 CAP_MARGIN_SECONDS = 60
@@ -43,8 +44,10 @@ class Heartbeat:
         renew_claim: Callable[[InFlight], bool],
         claim_finished: Callable[[InFlight], bool],
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ):
         self.queue = queue
+        self.metrics = metrics if metrics is not None else Metrics()
         self.inflight = inflight
         self.visibility_timeout = visibility_timeout
         self.interval = max(0.2, visibility_timeout / 3)
@@ -69,6 +72,8 @@ class Heartbeat:
             try:
                 self.beat()
             except (BotoCoreError, ClientError, DatabaseError) as exc:
+                if not isinstance(exc, DatabaseError):
+                    self.metrics.sqs_error("change_visibility")
                 event(logging.WARNING, "heartbeat failed; trying again next beat", error=repr(exc))
             except Exception:  # a broken beat must not end the heartbeat thread
                 logging.getLogger("academy.worker").exception("heartbeat failed; trying again next beat")
@@ -79,14 +84,21 @@ class Heartbeat:
             for entry in entries:
                 # `claimed` is read again after a failed renewal: a job thread clears it before it
                 # finishes, fails or releases the claim, and then a failed renewal means nothing.
-                if (entry.claimed and not self._renew_claim(entry) and entry.claimed
-                        and not self._claim_finished(entry)):
+                if not entry.claimed:
+                    continue
+                if self._renew_claim(entry):
+                    self.metrics.renewed("lease")
+                elif entry.claimed and not self._claim_finished(entry):
                     entry.cancelled.set()
                     event(logging.WARNING, "lost the job's claim: another worker took it over",
                           job_id=entry.job_id, message_id=entry.message_id)
             extend = [(str(i), e.receipt_handle, s) for i, e in enumerate(entries) if (s := self._seconds(e)) > 0]
             for start in range(0, len(extend), 10):
-                for failure in self.queue.change_visibility_batch(extend[start:start + 10]):
+                chunk = extend[start:start + 10]
+                failed = self.queue.change_visibility_batch(chunk)
+                self.metrics.renewed("visibility", len(chunk) - len(failed))
+                self.metrics.sqs_error("change_visibility", len(failed))
+                for failure in failed:
                     event(logging.WARNING, "could not extend a message's visibility",
                           message_id=entries[int(failure["Id"])].message_id,
                           code=failure.get("Code"), reason=failure.get("Message"))

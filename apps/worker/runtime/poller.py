@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from apps.core.queues import QueueError
 from apps.worker.runtime.backoff import ConnectionBackoff
 from apps.worker.runtime.logging import event
+from apps.worker.runtime.metrics import Metrics
 from apps.worker.runtime.shutdown import Shutdown
 
 # Errors worth waiting out: network trouble, throttling, 5xx, a queue not created yet.
@@ -26,13 +27,16 @@ TRANSIENT = (BotoCoreError, ClientError, QueueError)
 _WAKE = object()
 
 
-def call_with_backoff(call: Callable, *, what: str, backoff: ConnectionBackoff, shutdown: Shutdown):
-    """call() until it succeeds; None when shutdown is requested first."""
+def call_with_backoff(call: Callable, *, what: str, backoff: ConnectionBackoff, shutdown: Shutdown,
+                      on_error: Callable[[Exception], None] = lambda exc: None):
+    """call() until it succeeds; None when shutdown is requested first. on_error(exc) is
+    told of each failure (the SQS error counter)."""
     failures = 0
     while not shutdown.requested:
         try:
             result = call()
         except TRANSIENT as exc:
+            on_error(exc)
             failures += 1
             delay = backoff.delay(failures)
             event(logging.WARNING, f"{what} failed; retrying", error=str(exc), failures=failures,
@@ -47,8 +51,9 @@ def call_with_backoff(call: Callable, *, what: str, backoff: ConnectionBackoff, 
 
 class Poller:
     def __init__(self, *, queue, shutdown: Shutdown, wait_seconds: int, backoff: ConnectionBackoff,
-                 on_wait: Callable[[], None] = lambda: None):
+                 on_wait: Callable[[], None] = lambda: None, metrics: Metrics | None = None):
         self.queue = queue
+        self.metrics = metrics if metrics is not None else Metrics()
         self.shutdown = shutdown
         self.wait_seconds = wait_seconds
         self.backoff = backoff
@@ -82,6 +87,7 @@ class Poller:
             messages = call_with_backoff(
                 lambda: self.queue.receive(max_messages=max_messages, wait_seconds=self.wait_seconds),
                 what="receiving from SQS", backoff=self.backoff, shutdown=self.shutdown,
+                on_error=lambda exc: self.metrics.sqs_error("receive"),
             ) or []
             with self._lock:
                 if not self.shutdown.requested:
@@ -96,6 +102,7 @@ class Poller:
         try:
             self.queue.change_visibility_batch(entries)
         except TRANSIENT as exc:
+            self.metrics.sqs_error("change_visibility")
             event(logging.WARNING, "could not hand back messages received during shutdown; "
                   "they reappear after their visibility timeout", error=str(exc), count=len(messages))
         else:

@@ -7,6 +7,10 @@ becomes of the message. The decision is an Outcome; the worker carries it out.
   handler returned                                                   -> ACK, claim done
   handler raised PermanentJobError                                   -> ACK, claim failed
   handler raised anything else (or the database did)                 -> RETRY after a backoff
+  ... on the message's last delivery (maxReceiveCount)               -> RETRY at once, the job
+                                                                        marked failed ("gave up
+                                                                        after N attempts: ..."):
+                                                                        the queue moves it to the DLQ
   this worker lost the claim while it ran                            -> DROP (the new owner acks)
 
 Unless the handler is @long_running, the handler and finish() run in one transaction:
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, transaction
 
-from apps.core.queues import JobContext, PermanentJobError, is_long_running
+from apps.core.queues import JobContext, PermanentJobError, gave_up_reason, give_up_hook, is_long_running
 from apps.core.services import job_claims
 from apps.core.services.job_claims import ClaimLost, ClaimOutcome
 from apps.shared.contracts import PoisonMessage, decode
@@ -64,7 +68,7 @@ class Processor:
             try:
                 return self._claim_and_run(entry, message)
             except DatabaseError as exc:
-                return self._retry(entry, f"database error: {exc}")
+                return self._retry(entry, f"database error: {exc}", message)
 
     def _claim_and_run(self, entry: InFlight, message) -> Outcome:
         claim = job_claims.claim(job_id=message.job_id, kind=message.kind.value, tenant_id=message.tenant_id,
@@ -98,7 +102,7 @@ class Processor:
             return self._fail(entry, str(exc))
         except Exception as exc:  # any other handler error is worth another try
             log.warning("job raised", exc_info=True, extra={"fields": {"error": repr(exc)}})
-            return self._retry(entry, repr(exc))
+            return self._retry(entry, repr(exc), message)
         finally:
             entry.claimed = False
         event(logging.INFO, "job done", seconds=round(time.monotonic() - started, 3),
@@ -123,19 +127,35 @@ class Processor:
         event(logging.WARNING, "job failed for good; not retrying", error=error)
         return Outcome(ACK, "failed", reason=error)
 
-    def _retry(self, entry: InFlight, error: str) -> Outcome:
+    def _retry(self, entry: InFlight, error: str, message) -> Outcome:
         entry.claimed = False  # the heartbeat stops renewing before the claim changes hands
+        last = self.max_receive_count is not None and entry.receive_count >= self.max_receive_count
+        if last:
+            return self._give_up(entry, error, message)
         if entry.job_id is not None:
             try:
                 job_claims.release(job_id=entry.job_id, worker_id=self.worker_id, error=error[:10_000])
             except DatabaseError as exc:
                 event(logging.WARNING, "could not release the job's claim; it frees up when its lease ends",
                       error=str(exc))
-        last = self.max_receive_count is not None and entry.receive_count >= self.max_receive_count
-        if last:
-            event(logging.ERROR, "job failed on its last delivery; the queue's redrive policy moves it to the DLQ",
-                  error=error, max_receive_count=self.max_receive_count)
-            return Outcome(RETRY, "dead_lettered", visibility=0, reason=error)
         seconds = self.retry_backoff.visibility(entry.receive_count)
         event(logging.WARNING, "job will be retried", error=error, retry_in_seconds=seconds)
         return Outcome(RETRY, "retried", visibility=seconds, reason=error)
+
+    def _give_up(self, entry: InFlight, error: str, message) -> Outcome:
+        """The last delivery failed: the job is recorded failed, here and in its own record,
+        and the message goes back at once for the queue's redrive policy to dead-letter."""
+        reason = gave_up_reason(entry.receive_count, error)[:10_000]
+        hook = give_up_hook(self.handler)
+        try:
+            with transaction.atomic():  # the claim and the job's record say failed together
+                job_claims.fail(job_id=entry.job_id, worker_id=self.worker_id, error=reason)
+                if hook is not None:
+                    hook(message, reason)
+        except ClaimLost:
+            pass  # another worker took it over and decides its fate
+        except Exception as exc:  # the database is down, say: the DLQ still has the message
+            event(logging.ERROR, "could not record the job as given up", error=repr(exc))
+        event(logging.ERROR, "job failed on its last delivery; the queue's redrive policy moves it to the DLQ",
+              error=error, max_receive_count=self.max_receive_count)
+        return Outcome(RETRY, "dead_lettered", visibility=0, reason=reason)

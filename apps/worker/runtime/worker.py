@@ -43,7 +43,7 @@ class Worker:
     def __init__(self, *, queue, handler, config: WorkerConfig):
         self.queue, self.handler, self.config = queue, handler, config
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.metrics = Metrics()
+        self.metrics = Metrics(config.name)
         self.shutdown = Shutdown(config.grace_seconds)
         self.inflight = InFlightSet()
         health_file = config.health_file or Path(tempfile.gettempdir()) / f"academy-{config.name}.alive"
@@ -52,8 +52,8 @@ class Worker:
         self.pool = JobPool(config.concurrency, self._job, prefetch=config.prefetch)
         self.shutdown.add_waker(self.pool.wake)
         self.poller = Poller(queue=queue, shutdown=self.shutdown, wait_seconds=config.wait_seconds,
-                             backoff=config.connection_backoff, on_wait=self.health.beat)
-        self.acks = Acks(queue)
+                             backoff=config.connection_backoff, on_wait=self.health.beat, metrics=self.metrics)
+        self.acks = Acks(queue, metrics=self.metrics)
         self.processor: Processor | None = None
         self.heartbeat: Heartbeat | None = None
         self.lease_seconds = config.default_visibility_timeout
@@ -63,6 +63,8 @@ class Worker:
         with self.shutdown.signals_installed():
             self.health.start()
             try:
+                if self.config.metrics_address:
+                    self.metrics.serve(self.config.metrics_address)
                 if self._start():
                     self._loop()
             finally:
@@ -100,11 +102,14 @@ class Worker:
                 self._hand_back([entry])
             return
         refresh_connections()
-        try:
-            outcome = self.processor.process(entry)
-        except Exception as exc:  # a bug in the runtime itself: keep the message, keep the thread
-            log.exception("processing failed", extra={"fields": {"message_id": entry.message_id}})
-            outcome = Outcome(RETRY, "retried", self.config.retry_backoff.visibility(entry.receive_count), repr(exc))
+        with self.metrics.job() as job:
+            try:
+                outcome = self.processor.process(entry)
+            except Exception as exc:  # a bug in the runtime itself: keep the message, keep the thread
+                log.exception("processing failed", extra={"fields": {"message_id": entry.message_id}})
+                outcome = Outcome(RETRY, "retried", self.config.retry_backoff.visibility(entry.receive_count),
+                                  repr(exc))
+            job["outcome"] = outcome.counter or outcome.action
         if self.inflight.remove(entry):  # else shutdown handed it back already
             self._settle(entry, outcome)
 
@@ -116,19 +121,25 @@ class Worker:
                 self.acks.add(entry.receipt_handle, entry.message_id)
             elif outcome.action in (RETRY, DEFER):
                 self.queue.change_visibility(entry.receipt_handle, outcome.visibility)
-            elif outcome.action == DEAD_LETTER and send_to_dead_letter_queue(self.queue, entry, outcome.reason):
-                self.acks.add(entry.receipt_handle, entry.message_id)
+            elif outcome.action == DEAD_LETTER:
+                if send_to_dead_letter_queue(self.queue, entry, outcome.reason):
+                    self.acks.add(entry.receipt_handle, entry.message_id)
+                else:
+                    self.metrics.sqs_error("send_dlq")
         except TRANSIENT as exc:
+            self.metrics.sqs_error("change_visibility")
             event(logging.WARNING, "could not settle a message; it reappears after its visibility timeout",
                   message_id=entry.message_id, action=outcome.action, error=str(exc))
 
     def _start(self) -> bool:
         setup = call_with_backoff(self.queue.setup, what=f"reading queue {self.queue.name!r}",
-                                  backoff=self.config.connection_backoff, shutdown=self.shutdown)
+                                  backoff=self.config.connection_backoff, shutdown=self.shutdown,
+                                  on_error=lambda exc: self.metrics.sqs_error("setup"))
         if setup is None:
             return False
         if setup.max_receive_count is None:
-            event(logging.WARNING, "the queue has no redrive policy: failing jobs are retried forever", queue=setup.name)
+            event(logging.WARNING, "the queue has no redrive policy: failing jobs are retried forever",
+                  queue=setup.name)
         self.lease_seconds = setup.visibility_timeout or self.config.default_visibility_timeout
         self.processor = Processor(
             message_type=self.queue.message_type, handler=self.handler, worker_id=self.worker_id,
@@ -136,12 +147,14 @@ class Worker:
             max_receive_count=setup.max_receive_count, metrics=self.metrics,
         )
         self.heartbeat = Heartbeat(queue=self.queue, inflight=self.inflight, visibility_timeout=self.lease_seconds,
-                                   renew_claim=self._renew_claim, claim_finished=self._claim_finished).start()
+                                   renew_claim=self._renew_claim, claim_finished=self._claim_finished,
+                                   metrics=self.metrics).start()
         event(logging.INFO, "worker started", queue=setup.name, dlq=setup.dlq_name, worker_id=self.worker_id,
               concurrency=self.config.concurrency, prefetch=self.config.prefetch,
               visibility_timeout=self.lease_seconds,
               max_receive_count=setup.max_receive_count, wait_seconds=self.config.wait_seconds,
-              once=self.config.once, health_file=str(self.health.path), health_port=self.health.port)
+              once=self.config.once, health_file=str(self.health.path), health_port=self.health.port,
+              metrics_port=self.metrics.port)
         return True
 
     def _stop(self) -> None:
@@ -153,6 +166,7 @@ class Worker:
             self.heartbeat.stop()
         self.acks.close()
         self.health.stop()
+        self.metrics.stop()
         event(logging.INFO, "worker stopped", reason=self.shutdown.reason or "queue drained",
               jobs_handed_back=handed_back, **self.metrics.snapshot())
 
@@ -174,6 +188,9 @@ class Worker:
                     (str(i), e.receipt_handle, 0) for i, e in enumerate(chunk))
             except TRANSIENT as exc:
                 failed = [{"Id": str(i), "Message": str(exc)} for i in range(len(chunk))]
+                self.metrics.sqs_error("change_visibility")
+            else:
+                self.metrics.sqs_error("change_visibility", len(failed))
             for failure in failed:
                 event(logging.WARNING, "could not hand back a message; it reappears after its visibility timeout",
                       message_id=chunk[int(failure["Id"])].message_id, reason=failure.get("Message"))

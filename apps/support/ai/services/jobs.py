@@ -17,7 +17,8 @@ A job that can never succeed (an unreadable image or PDF, a page the PDF does no
 sheet without its marks, no questions left) is marked "failed" and raises
 PermanentJobError, so the runtime deletes the message. Other errors (storage, database,
 shutdown) make the runtime retry; every step is safe to repeat. A delivery that finds the
-job "succeeded" does nothing.
+job "succeeded" does nothing. When the last delivery fails too, the job is marked "failed"
+with "gave up after N attempts: ..." and `manage dlq redrive` can send it again.
 """
 
 import logging
@@ -26,10 +27,11 @@ import numpy as np
 from django.conf import settings
 from django.core.files.storage import storages
 
-from apps.core.queues import JobContext, PermanentJobError, long_running
+from apps.core.queues import JobContext, PermanentJobError, gives_up_with, long_running
 from apps.domains.ai import selectors, services, status
 from apps.domains.ai.models import AIJob
 from apps.shared.contracts import AIJobMessage, AIJobType
+from apps.support.ai.services import dead_letters
 from apps.support.ai.services.imaging import UnreadableImage, decode_image
 from apps.support.ai.services.sniffing import PDF
 
@@ -44,6 +46,7 @@ def handler_for(device: str):
     """The handler for a worker whose embeddings run on device ("cpu" or "cuda")."""
 
     @long_running
+    @gives_up_with(dead_letters.give_up)
     def handle(message: AIJobMessage, context: JobContext | None) -> None:
         job = selectors.job_for_message(job_id=message.job_id, tenant_id=message.tenant_id)
         if job is None:

@@ -5,7 +5,9 @@
 
 Preprocessing (opencv): grayscale, upscale small scans, straighten (skew_angle), remove
 speckle with a median filter, then Otsu binarisation. Recognition is tesseract's LSTM
-engine through pytesseract; a line's confidence is the mean of its pieces' confidences.
+engine; a line's confidence is the mean of its pieces' confidences. tesseract runs with the
+command line pytesseract builds (its temporary files and TSV parsing too), but through
+apps.core.subprocesses, so it dies with the worker.
 
 Korean words are kept whole. Tesseract's word boxes (its TSV) split many Hangul words
 into syllables ("문 제 를"), but it knows better: each piece carries whether a space comes
@@ -16,13 +18,16 @@ that tesseract printed apart, so English and real spaces stay as they are; a pie
 walk cannot place counts as spaced.
 """
 
+import shlex
+import subprocess
 from dataclasses import asdict, dataclass, field
 
 import cv2
 import numpy as np
 import pytesseract
-from pytesseract.pytesseract import file_to_dict, run_tesseract, save
+from pytesseract.pytesseract import TesseractError, TesseractNotFoundError, file_to_dict, get_errors, save
 
+from apps.core import subprocesses
 from apps.support.ai.services.imaging import rotate, skew_angle, to_gray
 
 MIN_TEXT_HEIGHT_PX = 600  # scans shorter than this are upscaled first
@@ -85,7 +90,7 @@ def recognise(image: np.ndarray, *, languages: str = "kor+eng") -> OCRResult:
     others = "+".join(rest)
     try:
         data, text = _read_page(binary, first)
-    except pytesseract.TesseractError as exc:
+    except TesseractError as exc:
         raise OCRFailed(f"tesseract failed: {exc}") from exc
     spaced = _spaces_before(data["text"], text)
     grouped: dict[tuple[int, int, int], list[int]] = {}
@@ -112,12 +117,30 @@ def recognise(image: np.ndarray, *, languages: str = "kor+eng") -> OCRResult:
 def _read_page(binary: np.ndarray, language: str) -> tuple[dict, str]:
     """One tesseract run writing its word boxes (TSV, as image_to_data reads them) and its
     plain text."""
-    with save(binary) as (base, input_file):
-        run_tesseract(input_file, base, extension="tsv", lang=language,
-                      config=f"{PAGE_CONFIG} -c tessedit_create_tsv=1 -c tessedit_create_txt=1")
-        with open(f"{base}.tsv", encoding="utf-8") as tsv, open(f"{base}.txt", encoding="utf-8") as txt:
-            # Parsed as image_to_data parses it: numbers as ints, the text column as strings.
-            return file_to_dict(tsv.read(), "\t", -1), txt.read()
+    tsv, txt = _tesseract(binary, language, f"{PAGE_CONFIG} -c tessedit_create_tsv=1 -c tessedit_create_txt=1",
+                          outputs=("tsv", "txt"))
+    # Parsed as image_to_data parses it: numbers as ints, the text column as strings.
+    return file_to_dict(tsv, "\t", -1), txt
+
+
+def _tesseract(image: np.ndarray, language: str, config: str, *, outputs: tuple[str, ...]) -> list[str]:
+    """tesseract on image with the command line pytesseract's run_tesseract builds
+    (`tesseract <input> <base> -l <language> <config>`); the text of each <base>.<output>.
+    Raises pytesseract's errors, as run_tesseract does."""
+    with save(image) as (base, input_file):
+        argv = [pytesseract.pytesseract.tesseract_cmd, input_file, base, "-l", language, *shlex.split(config)]
+        try:
+            done = subprocesses.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE)
+        except FileNotFoundError:
+            raise TesseractNotFoundError() from None
+        if done.returncode:
+            raise TesseractError(done.returncode, get_errors(done.stderr))
+        texts = []
+        for output in outputs:
+            with open(f"{base}.{output}", encoding="utf-8") as handle:
+                texts.append(handle.read())
+        return texts
 
 
 def _spaces_before(pieces: list[str], text: str) -> list[bool]:
@@ -153,8 +176,9 @@ def _reread_line(binary: np.ndarray, box: tuple[int, int, int, int], language: s
     pad = max(4, height // 2)
     crop = binary[max(0, top - pad):top + height + pad, max(0, left - pad):left + width + pad]
     crop = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-    data = pytesseract.image_to_data(crop, lang=language, config="--oem 1 --psm 7",
-                                     output_type=pytesseract.Output.DICT)
+    # As image_to_data(crop, config="--oem 1 --psm 7", output_type=DICT) reads it.
+    (tsv,) = _tesseract(crop, language, "-c tessedit_create_tsv=1 --oem 1 --psm 7", outputs=("tsv",))
+    data = file_to_dict(tsv, "\t", -1)
     words = [(w.strip(), float(c)) for w, c in zip(data["text"], data["conf"]) if w.strip() and float(c) >= 0]
     if not words:
         return None

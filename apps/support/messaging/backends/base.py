@@ -2,18 +2,20 @@
 
     backend = get_backend()
     result = backend.send(messages, attempt_id=attempt.id)   # one provider call
-    found = backend.lookup(attempt_id=..., sender=..., since=..., until=...)
+    found = backend.lookup(attempt_id=..., sender=..., since=..., until=..., numbers={to: recipient_id})
 
 send() returns one ProviderMessage per message (accepted or refused) or raises:
 
-  ProviderRejected        the provider refused the whole request (a 4xx): nothing was sent
-  ProviderUnavailable     the request never reached the provider (connection refused):
-                          nothing was sent, try again later
+  ProviderRejected        the provider refused the whole request for good (a 4xx such as
+                          insufficient balance): nothing was sent, its recipients fail
+  ProviderUnavailable     nothing was sent and a later try can send it (connection refused,
+                          rate limited, a skewed clock): try again later, fail no one
   ProviderOutcomeUnknown  the request may have been processed (a timeout, a 5xx, a broken
                           connection): never resend blindly, look the messages up first
 
 Every message carries the attempt's id and its recipient's id in the provider's custom
-fields, so lookup() can find what a lost call did.
+fields, and lookup() is given the attempt's numbers too, so it can find what a lost call
+did whether or not the provider keeps custom fields.
 """
 
 import functools
@@ -87,8 +89,10 @@ class BaseBackend:
     def send(self, messages: list[OutgoingMessage], *, attempt_id: uuid.UUID) -> SendResult:
         raise NotImplementedError
 
-    def lookup(self, *, attempt_id: uuid.UUID, sender: str, since: datetime, until: datetime) -> list[ProviderMessage]:
-        """The messages the provider holds for an attempt (empty when it holds none)."""
+    def lookup(self, *, attempt_id: uuid.UUID, sender: str, since: datetime, until: datetime,
+               numbers: dict[str, str] | None = None) -> list[ProviderMessage]:
+        """The messages the provider holds for an attempt (empty when it holds none);
+        `numbers` maps each of the attempt's phone numbers to its recipient id."""
         raise NotImplementedError
 
 

@@ -26,5 +26,5 @@ class ConsoleBackend(BaseBackend):
                                            status_code="2000", status_message="logged", to=message.to))
         return SendResult(group_id=group_id, messages=results)
 
-    def lookup(self, *, attempt_id, sender, since, until) -> list[ProviderMessage]:
+    def lookup(self, *, attempt_id, sender, since, until, numbers=None) -> list[ProviderMessage]:
         return []

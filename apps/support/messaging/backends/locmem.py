@@ -62,7 +62,7 @@ class LocmemBackend(BaseBackend):
         now = timezone.now()
         for message in messages:
             ok = message.to not in refuse
-            code = "2000" if ok else "1062"
+            code = "2000" if ok else "1060"  # SOLAPI's "blocked recipient"
             sent = Sent(message=message, attempt_id=attempt_id, group_id=group_id,
                         message_id=f"M{uuid.uuid4().hex[:16]}", accepted=ok, status_code=code, at=now)
             with _lock:
@@ -72,7 +72,7 @@ class LocmemBackend(BaseBackend):
             raise fault[1]
         return SendResult(group_id=group_id, messages=results)
 
-    def lookup(self, *, attempt_id, sender, since, until) -> list[ProviderMessage]:
+    def lookup(self, *, attempt_id, sender, since, until, numbers=None) -> list[ProviderMessage]:
         with _lock:
             return [_result(s) for s in outbox if s.attempt_id == attempt_id]
 

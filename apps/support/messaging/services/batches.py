@@ -47,6 +47,7 @@ from apps.support.messaging.phones import (
     placeholders,
     render,
 )
+from apps.support.messaging.status import BATCH, RECIPIENT
 
 log = logging.getLogger("academy.messaging")
 
@@ -291,11 +292,12 @@ def cancel_batch(batch: MessageBatch, *, reason: str, actor: str = "api") -> boo
     worker got to it first (it sends it; nothing changes)."""
     now = timezone.now()
     with transaction.atomic():
-        if not MessageBatch.objects.filter(pk=batch.pk, status=MessageBatch.Status.QUEUED).update(
-                status=MessageBatch.Status.CANCELLED, error=reason[:2000], finished_at=now):
+        if not BATCH.move_all(MessageBatch.objects.filter(pk=batch.pk), MessageBatch.Status.QUEUED,
+                              MessageBatch.Status.CANCELLED, error=reason[:2000], finished_at=now):
             return False
-        count = Recipient.objects.filter(batch=batch, status=Recipient.Status.QUEUED).update(
-            status=Recipient.Status.FAILED, charge=Recipient.Charge.RELEASED, error="batch cancelled", updated_at=now)
+        count = RECIPIENT.move_all(Recipient.objects.filter(batch=batch), Recipient.Status.QUEUED,
+                                   Recipient.Status.FAILED, charge=Recipient.Charge.RELEASED, error="batch cancelled",
+                                   updated_at=now)
         credit_services.release(tenant_id=batch.tenant_id, amount=count * batch.unit_price, quantity=count,
                                 batch=batch, actor=actor, memo="batch cancelled")
     batch.status = MessageBatch.Status.CANCELLED

@@ -1,19 +1,28 @@
 """The provider's delivery reports: was a sent message delivered to the handset?
 
-The webhook's body is SOLAPI's single-report payload, a JSON list of
+SOLAPI posts its message reports ("메시지 리포트", one entry per message) to the webhook
+URL registered in its console, as a JSON list. Its SDKs show two shapes of entry, and both
+are accepted (docs/solapi.md gives the sources):
 
-    {"eventDataId": "...", "retryCount": 0,
-     "data": {"messageId": "...", "groupId": "...", "to": "...", "statusCode": "4000",
-              "statusMessage": "...", "customFields": {"academy_recipient": "..."}, ...}}
+    envelope (solapi 5.0.3, model/webhook/single_report.py)
+        {"eventDataId": "...", "retryCount": 0,
+         "data": {"messageId": "...", "groupId": "...", "to": "...", "statusCode": "4000",
+                  "statusMessage": "...", "customFields": {"academy_recipient": "..."}, ...}}
+    flat (SOLAPI's node webhook example)
+        {"messageId": "...", "groupId": "...", "to": "...", "statusCode": "4000", ...}
 
-Signature: the request carries `X-Webhook-Signature: t=<unix seconds>,v1=<hex>`, where
-hex = HMAC-SHA256(MESSAGING_WEBHOOK_SECRET, "<t>." + raw body). A missing or wrong
-signature, or a timestamp further than MESSAGING_WEBHOOK_TOLERANCE_SECONDS from now, is
-refused; with no secret configured every report is refused.
+Group reports (an entry without a messageId) are acknowledged and ignored.
 
-Idempotent: each report is stored under its event id (DeliveryReport), so a retried
-webhook changes nothing, and a recipient only moves out of `sent` once (a conditional
-UPDATE), so two concurrent copies of one report refund at most once.
+Authentication: SOLAPI documents no signature on its webhooks, so the URL carries the
+secret: /api/v1/messaging/delivery-reports/<MESSAGING_WEBHOOK_SECRET>/. It is compared in
+constant time with the current secret and MESSAGING_WEBHOOK_PREVIOUS_SECRET (both work
+while a rotation is under way). MESSAGING_WEBHOOK_ALLOWED_IPS (CIDRs) optionally limits
+the source address; X-Forwarded-For is read only from MESSAGING_TRUSTED_PROXIES. With no
+secret configured every report is refused.
+
+Idempotent: each report is stored under its event id (eventDataId, or messageId:statusCode
+for a flat entry), so a retried webhook changes nothing, and a recipient only moves out of
+`sent` once (a conditional UPDATE), so two concurrent copies of one report refund at most once.
 
   4000                   delivered
   2000, 3000             still on its way: no change
@@ -22,12 +31,11 @@ UPDATE), so two concurrent copies of one report refund at most once.
 
 A report for a recipient the worker has not recorded as sent yet (the provider can be
 faster than the worker's commit) is not stored: the endpoint answers 503 so the provider
-retries it later.
+retries it later (SOLAPI calls 5 times in all until it gets a 200).
 """
 
-import hashlib
 import hmac
-import time
+import ipaddress
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -37,13 +45,13 @@ from django.utils import timezone
 from apps.support.messaging import credit_services
 from apps.support.messaging.backends.base import RECIPIENT_FIELD
 from apps.support.messaging.models import DeliveryReport, Recipient
+from apps.support.messaging.status import RECIPIENT
 
-SIGNATURE_HEADER = "X-Webhook-Signature"
 DELIVERED = "4000"
 IN_PROGRESS = frozenset({"2000", "3000"})
 
 
-class InvalidSignature(Exception):
+class WebhookRefused(Exception):
     pass
 
 
@@ -51,32 +59,52 @@ class InvalidPayload(ValueError):
     pass
 
 
-def sign(body: bytes, secret: str, timestamp: int | None = None) -> str:
-    """The signature header value for a body (used by the fake provider and tests)."""
-    timestamp = int(time.time()) if timestamp is None else int(timestamp)
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+def check_secret(given: str) -> None:
+    """Raises WebhookRefused unless `given` is the current or the previous secret."""
+    secrets = [s for s in (settings.MESSAGING_WEBHOOK_SECRET, settings.MESSAGING_WEBHOOK_PREVIOUS_SECRET) if s]
+    if not secrets:
+        raise WebhookRefused("the delivery webhook is not configured (MESSAGING_WEBHOOK_SECRET is empty)")
+    # Every secret is compared, so the time taken says nothing about which one nearly matched.
+    matched = [hmac.compare_digest(given.encode(), secret.encode()) for secret in secrets]
+    if not any(matched):
+        raise WebhookRefused("unknown webhook secret")
 
 
-def verify_signature(body: bytes, header: str | None, *, secret: str | None = None, tolerance: int | None = None,
-                     now: float | None = None) -> None:
-    secret = settings.MESSAGING_WEBHOOK_SECRET if secret is None else secret
-    tolerance = settings.MESSAGING_WEBHOOK_TOLERANCE_SECONDS if tolerance is None else tolerance
-    if not secret:
-        raise InvalidSignature("the delivery webhook is not configured (MESSAGING_WEBHOOK_SECRET is empty)")
-    if not header:
-        raise InvalidSignature(f"missing {SIGNATURE_HEADER} header")
-    parts = dict(p.strip().split("=", 1) for p in header.split(",") if "=" in p)
+def check_source(remote_addr: str, forwarded_for: str | None) -> None:
+    """Raises WebhookRefused when MESSAGING_WEBHOOK_ALLOWED_IPS is set and the caller is not in it."""
+    allowed = _networks(settings.MESSAGING_WEBHOOK_ALLOWED_IPS)
+    if not allowed:
+        return
+    client = client_address(remote_addr, forwarded_for)
+    if client is None or not any(client in net for net in allowed):
+        raise WebhookRefused(f"reports are not accepted from {client or remote_addr!r}")
+
+
+def client_address(remote_addr: str, forwarded_for: str | None):
+    """The caller's address: the socket's peer, or, when that peer is a trusted proxy, the
+    last X-Forwarded-For hop that is not one (the hops to its left are the client's to forge)."""
+    trusted = _networks(settings.MESSAGING_TRUSTED_PROXIES)
+    address = _address(remote_addr)
+    if address is None or not trusted or not any(address in net for net in trusted):
+        return address
+    for hop in reversed([h.strip() for h in (forwarded_for or "").split(",") if h.strip()]):
+        hop_address = _address(hop)
+        if hop_address is None:
+            return None
+        if not any(hop_address in net for net in trusted):
+            return hop_address
+    return address
+
+
+def _networks(values) -> list:
+    return [ipaddress.ip_network(v, strict=False) for v in values]
+
+
+def _address(text: str):
     try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        raise InvalidSignature("the signature has no timestamp") from None
-    now = time.time() if now is None else now
-    if abs(now - timestamp) > tolerance:
-        raise InvalidSignature("the signature's timestamp is too old (or in the future)")
-    expected = sign(body, secret, timestamp).split("v1=", 1)[1]
-    if not hmac.compare_digest(expected, parts.get("v1", "")):
-        raise InvalidSignature("the signature does not match")
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -103,14 +131,19 @@ def process_reports(payload) -> ReportSummary:
         raise InvalidPayload("a delivery report payload is a JSON list of reports")
     summary = ReportSummary()
     for report in payload:
-        if not isinstance(report, dict) or not isinstance(report.get("data"), dict):
-            raise InvalidPayload("each report is an object with a 'data' object")
-        _process_one(report, summary)
+        if not isinstance(report, dict):
+            raise InvalidPayload("each report is a JSON object")
+        data = report.get("data") if "data" in report else report
+        if not isinstance(data, dict):
+            raise InvalidPayload("a report's 'data' is an object")
+        if not data.get("messageId") and (data.get("groupId") or "groupInfo" in data):
+            summary.ignored += 1  # a group report: nothing per recipient to record
+            continue
+        _process_one(report, data, summary)
     return summary
 
 
-def _process_one(report: dict, summary: ReportSummary) -> None:
-    data = report["data"]
+def _process_one(report: dict, data: dict, summary: ReportSummary) -> None:
     message_id = str(data.get("messageId") or "")
     code = str(data.get("statusCode") or "")
     if not message_id or not code:
@@ -137,16 +170,17 @@ def _process_one(report: dict, summary: ReportSummary) -> None:
             outcome = "in progress"
             summary.in_progress += 1
         elif code == DELIVERED:
-            changed = Recipient.objects.filter(pk=recipient.pk, status=Recipient.Status.SENT).update(
-                status=Recipient.Status.DELIVERED, status_code=code, reported_at=now, updated_at=now)
+            changed = RECIPIENT.move_all(Recipient.objects.filter(pk=recipient.pk), Recipient.Status.SENT,
+                                         Recipient.Status.DELIVERED, status_code=code[:16], reported_at=now)
             outcome = "delivered" if changed else f"ignored: recipient is {recipient.status}"
             summary.delivered += bool(changed)
             summary.ignored += not changed
         else:
             batch = recipient.batch
             refund = batch.type in settings.MESSAGING_REFUND_FAILED_DELIVERY
-            changed = Recipient.objects.filter(pk=recipient.pk, status=Recipient.Status.SENT).update(
-                status=Recipient.Status.UNDELIVERED, status_code=code[:16], reported_at=now, updated_at=now,
+            changed = RECIPIENT.move_all(
+                Recipient.objects.filter(pk=recipient.pk), Recipient.Status.SENT, Recipient.Status.UNDELIVERED,
+                status_code=code[:16], reported_at=now,
                 error=str(data.get("statusMessage") or "delivery failed")[:300],
                 charge=Recipient.Charge.REFUNDED if refund else Recipient.Charge.CAPTURED)
             if changed and refund:

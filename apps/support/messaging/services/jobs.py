@@ -21,7 +21,9 @@ sends a message the provider already took.
 The handler is @long_running: the runtime does not wrap it in one transaction (each
 chunk commits on its own, so a 10,000-recipient batch keeps its progress) and marks the
 job done after it returns. Any error other than PermanentJobError makes the runtime retry
-the job later, which resumes where the database says it stopped.
+the job later, which resumes where the database says it stopped. When the last delivery
+fails too, the batch is marked failed ("gave up after N attempts: ..."), its unsent
+recipients keep their held credits, and `manage dlq redrive` sends the rest.
 """
 
 import logging
@@ -31,12 +33,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.core.queues import JobContext, PermanentJobError, long_running
+from apps.core.queues import JobContext, PermanentJobError, gives_up_with, long_running
 from apps.shared.contracts import SendMessagesMessage
 from apps.support.messaging import credit_services
 from apps.support.messaging.backends import (
     BaseBackend,
     OutgoingMessage,
+    ProviderError,
     ProviderMessage,
     ProviderOutcomeUnknown,
     ProviderRejected,
@@ -45,7 +48,8 @@ from apps.support.messaging.backends import (
 )
 from apps.support.messaging.models import MessageBatch, MessageType, Recipient, SendAttempt
 from apps.support.messaging.phones import render
-from apps.support.messaging.services import rate_limit
+from apps.support.messaging.services import dead_letters, rate_limit
+from apps.support.messaging.status import ATTEMPT, BATCH, RECIPIENT
 
 log = logging.getLogger("academy.messaging")
 
@@ -63,6 +67,7 @@ class RetryLater(Exception):
 
 
 @long_running
+@gives_up_with(dead_letters.give_up)
 def handle(message: SendMessagesMessage, context: JobContext | None) -> None:
     batch = MessageBatch.objects.select_related("template").filter(pk=message.batch_id).first()
     if batch is None:
@@ -85,8 +90,8 @@ class BatchSender:
 
     def run(self) -> None:
         now = timezone.now()
-        if MessageBatch.objects.filter(pk=self.batch.pk, status=MessageBatch.Status.QUEUED).update(
-                status=MessageBatch.Status.SENDING, started_at=now):
+        if BATCH.move_all(MessageBatch.objects.filter(pk=self.batch.pk), MessageBatch.Status.QUEUED,
+                          MessageBatch.Status.SENDING, started_at=now):
             self.batch.status = MessageBatch.Status.SENDING
         elif MessageBatch.objects.filter(pk=self.batch.pk, status=MessageBatch.Status.CANCELLED).exists():
             return
@@ -112,8 +117,8 @@ class BatchSender:
         with transaction.atomic():
             attempt = SendAttempt.objects.create(batch=self.batch, tenant_id=self.batch.tenant_id,
                                                  backend=self.backend.name, size=len(chunk))
-            moved = Recipient.objects.filter(pk__in=[r.pk for r in chunk], status=Recipient.Status.QUEUED).update(
-                status=Recipient.Status.SENDING, attempt=attempt, updated_at=timezone.now())
+            moved = RECIPIENT.move_all(Recipient.objects.filter(pk__in=[r.pk for r in chunk]),
+                                       Recipient.Status.QUEUED, Recipient.Status.SENDING, attempt=attempt)
             if moved != len(chunk):
                 raise RetryLater("the batch's recipients changed while a chunk was opened (another worker?)")
         for recipient in chunk:
@@ -147,9 +152,9 @@ class BatchSender:
         now = timezone.now()
         by_recipient = {o.recipient_id: o for o in outcomes if o.recipient_id}
         with transaction.atomic():
-            if not SendAttempt.objects.filter(pk=attempt.pk, status=SendAttempt.Status.PENDING).update(
-                    status=SendAttempt.Status.COMPLETED, group_id=group_id[:64], resolution=resolution[:300],
-                    resolved_at=now, updated_at=now):
+            if not ATTEMPT.move_all(SendAttempt.objects.filter(pk=attempt.pk), SendAttempt.Status.PENDING,
+                                    SendAttempt.Status.COMPLETED, group_id=group_id[:64],
+                                    resolution=resolution[:300], resolved_at=now):
                 return False  # another worker recorded it
             if recipients is None:
                 recipients = list(Recipient.objects.filter(attempt=attempt, status=Recipient.Status.SENDING))
@@ -166,6 +171,8 @@ class BatchSender:
                     recipient.error = ((outcome.status_message if outcome else "")
                                        or "the provider did not take the message")[:300]
                     failed_rows.append(recipient)
+            RECIPIENT.check(Recipient.Status.SENDING, Recipient.Status.SENT)
+            RECIPIENT.check(Recipient.Status.SENDING, Recipient.Status.FAILED)
             update_rows(sent_rows, {"status": Recipient.Status.SENT, "charge": Recipient.Charge.CAPTURED,
                                     "error": "", "sent_at": now, "updated_at": now},
                         per_row=["provider_message_id", "status_code"])
@@ -188,24 +195,24 @@ class BatchSender:
         """The provider never took the attempt: its recipients go back to the queue."""
         now = timezone.now()
         with transaction.atomic():
-            if not SendAttempt.objects.filter(pk=attempt.pk, status=SendAttempt.Status.PENDING).update(
-                    status=SendAttempt.Status.NOT_SENT, resolution=reason[:300], resolved_at=now, updated_at=now):
+            if not ATTEMPT.move_all(SendAttempt.objects.filter(pk=attempt.pk), SendAttempt.Status.PENDING,
+                                    SendAttempt.Status.NOT_SENT, resolution=reason[:300], resolved_at=now):
                 return False
-            Recipient.objects.filter(attempt=attempt, status=Recipient.Status.SENDING).update(
-                status=Recipient.Status.QUEUED, attempt=None, updated_at=now)
+            RECIPIENT.move_all(Recipient.objects.filter(attempt=attempt), Recipient.Status.SENDING,
+                               Recipient.Status.QUEUED, attempt=None)
         return True
 
     def reconcile(self, attempt: SendAttempt) -> bool:
         """Settles a PENDING attempt from what the provider holds. False: cannot tell yet."""
         now = timezone.now()
+        waiting = dict(Recipient.objects.filter(attempt=attempt, status=Recipient.Status.SENDING)
+                       .values_list("pk", "to"))
         try:
             found = self.backend.lookup(attempt_id=attempt.id, sender=self.batch.sender, since=attempt.created_at,
-                                        until=now)
-        except (ProviderUnavailable, ProviderOutcomeUnknown) as exc:
+                                        until=now, numbers={to: str(pk) for pk, to in waiting.items()})
+        except ProviderError as exc:
             _log(logging.WARNING, "could not look an attempt up at the provider", attempt=attempt.id, error=str(exc))
             return False
-        waiting = set(Recipient.objects.filter(attempt=attempt, status=Recipient.Status.SENDING)
-                      .values_list("pk", flat=True))
         known = {o.recipient_id for o in found if o.recipient_id}
         missing = {str(pk) for pk in waiting} - known
         old_enough = now - attempt.created_at >= timedelta(seconds=settings.MESSAGING_RECONCILE_GRACE_SECONDS)
@@ -229,8 +236,8 @@ class BatchSender:
                                          status__in=[Recipient.Status.QUEUED, Recipient.Status.SENDING]).exists()
         if open_:
             raise RetryLater("recipients of the batch are still open")
-        MessageBatch.objects.filter(pk=self.batch.pk, status=MessageBatch.Status.SENDING).update(
-            status=MessageBatch.Status.DONE, finished_at=timezone.now())
+        BATCH.move_all(MessageBatch.objects.filter(pk=self.batch.pk), MessageBatch.Status.SENDING,
+                       MessageBatch.Status.DONE, finished_at=timezone.now())
         _log(logging.INFO, "message batch done", batch_id=self.batch.id, sent=self.sent, failed=self.failed)
 
     # --- helpers ----------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Delivery reports from the provider's webhook: signed, idempotent, refunding failures
-where the pricing says so."""
+"""Delivery reports from the provider's webhook: behind the URL's secret, idempotent,
+refunding failures where the pricing says so."""
 
 import json
 
@@ -9,7 +9,7 @@ from apps.shared.contracts import SendMessagesMessage
 from apps.support.messaging import audit
 from apps.support.messaging.models import CreditAccount, CreditTransaction, DeliveryReport, Recipient
 from apps.support.messaging.services import delivery_reports, jobs
-from apps.support.messaging.services.delivery_reports import InvalidSignature, sign, verify_signature
+from apps.support.messaging.services.delivery_reports import WebhookRefused, check_secret, client_address
 from apps.support.messaging.tests import factories
 
 SECRET = "webhook-secret"
@@ -34,19 +34,26 @@ def balance(tenant):
     return CreditAccount.objects.get(tenant=tenant).balance
 
 
-def test_signatures_are_checked():
-    body = b'[{"data": {}}]'
-    verify_signature(body, sign(body, SECRET), secret=SECRET)
-    with pytest.raises(InvalidSignature, match="does not match"):
-        verify_signature(body + b" ", sign(body, SECRET), secret=SECRET)
-    with pytest.raises(InvalidSignature, match="does not match"):
-        verify_signature(body, sign(body, "another"), secret=SECRET)
-    with pytest.raises(InvalidSignature, match="too old"):
-        verify_signature(body, sign(body, SECRET, timestamp=1000), secret=SECRET)
-    with pytest.raises(InvalidSignature, match="missing"):
-        verify_signature(body, None, secret=SECRET)
-    with pytest.raises(InvalidSignature, match="not configured"):
-        verify_signature(body, sign(body, ""), secret="")
+def test_the_secret_is_the_current_or_the_previous_one(settings):
+    settings.MESSAGING_WEBHOOK_SECRET, settings.MESSAGING_WEBHOOK_PREVIOUS_SECRET = SECRET, "last-year"
+    check_secret(SECRET)
+    check_secret("last-year")
+    for wrong in ("", SECRET + "x", SECRET[:-1], "학원"):
+        with pytest.raises(WebhookRefused, match="unknown webhook secret"):
+            check_secret(wrong)
+    settings.MESSAGING_WEBHOOK_SECRET = settings.MESSAGING_WEBHOOK_PREVIOUS_SECRET = ""
+    with pytest.raises(WebhookRefused, match="not configured"):
+        check_secret("")
+
+
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(settings):
+    settings.MESSAGING_TRUSTED_PROXIES = ()
+    assert str(client_address("10.0.0.5", "203.0.113.7")) == "10.0.0.5"
+    settings.MESSAGING_TRUSTED_PROXIES = ("10.0.0.0/8",)
+    assert str(client_address("10.0.0.5", "203.0.113.7")) == "203.0.113.7"
+    assert str(client_address("10.0.0.5", "198.51.100.1, 203.0.113.7, 10.0.0.9")) == "203.0.113.7"
+    assert str(client_address("192.0.2.1", "203.0.113.7")) == "192.0.2.1"  # not from the proxy
+    assert client_address("10.0.0.5", "not-an-address") is None
 
 
 def test_delivered_and_undelivered_reports_update_recipients_and_refund_failures(sent):

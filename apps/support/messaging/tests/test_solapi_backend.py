@@ -1,5 +1,6 @@
-"""The SOLAPI backend: the real solapi SDK against a local server that speaks SOLAPI's
-send API (tools/testing/fake_solapi.py), through HTTP, nothing patched."""
+"""The SOLAPI backend (the solapi SDK's models and signer) against a local server that
+speaks SOLAPI's API as SOLAPI documents it (tools/testing/fake_solapi.py), through HTTP,
+nothing patched: SOLAPI's real codes, retried when a retry can help, failed when not."""
 
 import time
 import uuid
@@ -57,14 +58,14 @@ def test_a_partial_failure_is_counted_per_recipient(backend, fake_solapi):
     fake_solapi.refuse.add("01033334444")
     result = backend.send(sms("01011112222", "01033334444", "0101234"), attempt_id=uuid.uuid4())
     assert [(m.recipient_id, m.accepted, m.status_code) for m in result.messages] == [
-        ("r0", True, "2000"), ("r1", False, "3059"), ("r2", False, "1062")]
+        ("r0", True, "2000"), ("r1", False, "1060"), ("r2", False, "1011")]
     assert fake_solapi.count_by_recipient() == {"01011112222": 1}
 
 
 def test_when_every_message_fails_the_sdk_raises_and_each_is_still_reported(backend, fake_solapi):
     fake_solapi.refuse.update({"01011112222", "01033334444"})
     result = backend.send(sms("01011112222", "01033334444"), attempt_id=uuid.uuid4())
-    assert [(m.accepted, m.status_code) for m in result.messages] == [(False, "3059"), (False, "3059")]
+    assert [(m.accepted, m.status_code) for m in result.messages] == [(False, "1060"), (False, "1060")]
 
 
 def test_a_4xx_is_a_rejection_of_the_whole_request(backend, fake_solapi):
@@ -74,13 +75,40 @@ def test_a_4xx_is_a_rejection_of_the_whole_request(backend, fake_solapi):
     assert caught.value.code == "ValidationError" and fake_solapi.messages == {}
 
 
-def test_wrong_credentials_are_a_rejection():
+def test_wrong_credentials_send_nothing_and_are_retried_not_failed():
     from tools.testing.fake_solapi import FakeSolapi
 
     with FakeSolapi(api_secret="right") as fake:
         wrong = solapi_backend.SolapiBackend(api_key=fake.api_key, api_secret="wrong", base_url=fake.base_url)
-        with pytest.raises(ProviderRejected, match="InvalidAPIKey"):
+        with pytest.raises(ProviderUnavailable, match="SignatureDoesNotMatch.*SOLAPI_API_SECRET"):
             wrong.send(sms("01011112222"), attempt_id=uuid.uuid4())
+        unknown = solapi_backend.SolapiBackend(api_key="nobody", api_secret="right", base_url=fake.base_url)
+        with pytest.raises(ProviderUnavailable, match="InvalidAPIKey"):
+            unknown.send(sms("01011112222"), attempt_id=uuid.uuid4())
+        assert fake.messages == {}
+
+
+@pytest.mark.parametrize("status, code", [(403, "RequestTimeTooSkewed"), (403, "DuplicatedSignature"),
+                                          (429, "TooManyRequests"), (429, "")])
+def test_refusals_a_retry_can_cure_are_unavailable_never_rejected(backend, fake_solapi, status, code):
+    fake_solapi.fail_next(status, code, "잠시 후 다시 시도")
+    with pytest.raises(ProviderUnavailable):
+        backend.send(sms("01011112222"), attempt_id=uuid.uuid4())
+    assert fake_solapi.messages == {}
+
+
+@pytest.mark.parametrize("status, code", [(402, "NotEnoughBalance"), (400, "ValidationError"), (403, "Forbidden")])
+def test_refusals_for_good_are_rejections_with_solapis_code(backend, fake_solapi, status, code):
+    fake_solapi.fail_next(status, code)
+    with pytest.raises(ProviderRejected) as caught:
+        backend.send(sms("01011112222"), attempt_id=uuid.uuid4())
+    assert caught.value.code == code
+
+
+def test_a_server_clock_twenty_minutes_away_is_refused_as_skewed(backend, fake_solapi):
+    fake_solapi.clock_offset = 20 * 60
+    with pytest.raises(ProviderUnavailable, match="RequestTimeTooSkewed"):
+        backend.send(sms("01011112222"), attempt_id=uuid.uuid4())
 
 
 @pytest.mark.parametrize("after", [False, True])
@@ -93,11 +121,12 @@ def test_a_5xx_is_an_unknown_outcome_never_a_rejection(backend, fake_solapi, aft
 
 def test_a_timeout_is_an_unknown_outcome_and_the_lookup_finds_what_was_taken(backend, fake_solapi):
     attempt = uuid.uuid4()
-    fake_solapi.delay_next(6)  # the SDK's httpx client gives up after 5 s
+    backend.timeout = 2
+    fake_solapi.delay_next(3)
     started = time.monotonic()
     with pytest.raises(ProviderOutcomeUnknown, match="Timeout"):
         backend.send(sms("01011112222", "01033334444"), attempt_id=attempt)
-    assert 4 < time.monotonic() - started < 6
+    assert 1.5 < time.monotonic() - started < 3
     now = datetime.now(timezone.utc)
     found = backend.lookup(attempt_id=attempt, sender=SENDER, since=now - timedelta(seconds=10), until=now)
     assert sorted((m.recipient_id, m.accepted) for m in found) == [("r0", True), ("r1", True)]
@@ -194,3 +223,44 @@ def test_a_5xx_before_the_provider_took_anything_is_retried_after_the_grace_peri
     _run(batch)  # unknown outcome; the lookup finds nothing and the grace period is over: resend
     assert sorted(a.status for a in SendAttempt.objects.filter(batch=batch)) == ["completed", "not_sent"]
     assert set(via_fake.count_by_recipient().values()) == {1} and len(via_fake.count_by_recipient()) == 2
+
+
+@pytest.mark.django_db
+def test_a_worker_whose_clock_is_twenty_minutes_off_retries_instead_of_failing(via_fake):
+    tenant = factories.tenant(credits=1000)
+    batch = factories.batch(tenant, count=2)
+    via_fake.clock_offset = -20 * 60
+    with pytest.raises(jobs.RetryLater, match="RequestTimeTooSkewed"):
+        _run(batch)
+    assert sorted(batch.recipients.values_list("status", flat=True)) == ["queued", "queued"]
+    assert CreditAccount.objects.get(tenant=tenant).held == 2 * 20
+    via_fake.clock_offset = 0  # NTP caught up: the retry sends both, once
+    _run(batch)
+    assert sorted(batch.recipients.values_list("status", flat=True)) == ["sent", "sent"]
+    assert set(via_fake.count_by_recipient().values()) == {1} and len(via_fake.count_by_recipient()) == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status, code, message", [(402, "NotEnoughBalance", "보유 잔액이 부족합니다"),
+                                                   (400, "ValidationError", "bad")])
+def test_a_permanent_refusal_fails_the_chunk_with_solapis_code_and_releases_its_credits(via_fake, status, code,
+                                                                                       message):
+    tenant = factories.tenant(credits=1000)
+    batch = factories.batch(tenant, count=2)
+    via_fake.fail_next(status, code, message)
+    _run(batch)
+    rows = list(batch.recipients.values_list("status", "status_code", "error"))
+    assert [(s, c) for s, c, _ in rows] == [("failed", code), ("failed", code)]
+    assert all(message in error for _, _, error in rows)
+    assert CreditAccount.objects.get(tenant=tenant).balance == 1000 and audit.audit() == (1, [])
+
+
+@pytest.mark.django_db
+def test_per_message_codes_are_stored_with_solapis_message(via_fake):
+    tenant = factories.tenant(credits=1000)
+    via_fake.senders = {"0299990000"}  # the batch's sender is not registered: 1062 for every message
+    batch = factories.batch(tenant, count=2)
+    _run(batch)
+    rows = set(batch.recipients.values_list("status", "status_code"))
+    assert rows == {("failed", "1062")}
+    assert CreditAccount.objects.get(tenant=tenant).balance == 1000

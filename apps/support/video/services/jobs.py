@@ -14,7 +14,9 @@ Transcoding takes minutes, so the handler is @long_running: the runtime does not
 in one transaction, and every step is safe to repeat. A delivery that finds the video
 "ready" does nothing; one that finds it "processing" (an earlier worker died or was
 stopped) does the work again and overwrites the same keys. Errors other than
-PermanentJobError (storage, database, a worker shutting down) make the runtime retry.
+PermanentJobError (storage, database, a worker shutting down) make the runtime retry;
+when the last delivery fails too, the video is marked "failed" with "gave up after N
+attempts: ..." (dead_letters.give_up) and `manage dlq redrive` can send it again.
 """
 
 import logging
@@ -24,10 +26,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import storages
 
-from apps.core.queues import JobContext, PermanentJobError, long_running
+from apps.core.queues import JobContext, PermanentJobError, gives_up_with, long_running
 from apps.domains.lectures import keys, selectors, services, status
 from apps.domains.lectures.models import LectureVideo
 from apps.shared.contracts import VideoTranscodeMessage
+from apps.support.video.services import dead_letters
 from apps.support.video.services.command import TranscodePlan, ffmpeg_command
 from apps.support.video.services.ladder import renditions_for
 from apps.support.video.services.probe import SourceRejected, check_source, probe_source
@@ -42,6 +45,7 @@ TRANSCODE_SHARE = 95  # percent of the progress bar the transcode fills; publish
 
 
 @long_running
+@gives_up_with(dead_letters.give_up)
 def handle(message: VideoTranscodeMessage, context: JobContext) -> None:
     video = selectors.video_for_job(video_id=message.video_id, tenant_id=message.tenant_id)
     if video is None:

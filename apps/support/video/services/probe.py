@@ -3,13 +3,16 @@
     info = probe_source(path)          # SourceRejected: unreadable, no video stream
     check_source(info, max_duration)   # SourceRejected: zero or unknown duration, too long
 
-ffmpeg-python's probe() runs `ffprobe -show_format -show_streams -of json` and parses
-the JSON; its ffmpeg.Error carries ffprobe's stderr, the reason shown to the user.
+`ffprobe -show_format -show_streams -of json` (the command ffmpeg-python's probe() runs)
+through apps.core.subprocesses, so it dies with the worker; its last stderr line is the
+reason shown to the user.
 """
 
+import json
+import subprocess
 from dataclasses import dataclass
 
-import ffmpeg
+from apps.core import subprocesses
 
 
 class SourceRejected(Exception):
@@ -27,10 +30,11 @@ class SourceInfo:
 
 
 def probe_source(path: str, *, ffprobe_bin: str = "ffprobe") -> SourceInfo:
-    try:
-        data = ffmpeg.probe(path, cmd=ffprobe_bin)
-    except ffmpeg.Error as exc:
-        raise SourceRejected(f"the file is not a readable video: {_last_line(exc.stderr)}") from None
+    done = subprocesses.run([ffprobe_bin, "-show_format", "-show_streams", "-of", "json", path],
+                            stdin=subprocess.DEVNULL, capture_output=True)
+    if done.returncode != 0:
+        raise SourceRejected(f"the file is not a readable video: {_last_line(done.stderr)}")
+    data = json.loads(done.stdout.decode("utf-8"))
     streams = data.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video"
                   and not s.get("disposition", {}).get("attached_pic")), None)

@@ -12,12 +12,17 @@ a full pipe can never stall ffmpeg, and its last lines explain a failure.
   exit != 0 (unreadable or corrupt input)  -> TranscodeFailed: retrying cannot help
   killed by a signal, disk full            -> TranscodeInterrupted: worth another try
   `cancelled` set (worker shutting down)   -> ffmpeg is stopped, TranscodeInterrupted
+
+ffmpeg starts through apps.core.subprocesses: it dies with the worker, and `cancelled`
+stops it (SIGTERM, SIGKILL a few seconds later if it has not exited).
 """
 
 import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+from apps.core import subprocesses
 
 _TRANSIENT_MARKERS = ("No space left on device", "Cannot allocate memory")
 
@@ -34,18 +39,12 @@ def run_ffmpeg(argv: list[str], *, duration: float, log_path: Path,
                on_progress: Callable[[float], None] | None = None,
                cancelled: threading.Event | None = None) -> None:
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)
-    stopped = threading.Event()
-    watcher = None
-    if cancelled is not None:
-        watcher = threading.Thread(target=_stop_when_cancelled, args=(proc, cancelled, stopped),
-                                   name="ffmpeg-cancel", daemon=True)
-        watcher.start()
+        proc = subprocesses.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+                                  cancelled=cancelled)
     try:
         _read_progress(proc.stdout, duration, on_progress)
         returncode = proc.wait()
     finally:
-        stopped.set()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
@@ -73,14 +72,6 @@ def _read_progress(stream, duration: float, on_progress: Callable[[float], None]
                 continue
         elif key == "progress" and on_progress is not None and duration > 0:
             on_progress(1.0 if value == "end" else min(1.0, out_time_us / 1e6 / duration))
-
-
-def _stop_when_cancelled(proc: subprocess.Popen, cancelled: threading.Event, stopped: threading.Event) -> None:
-    while not stopped.is_set():
-        if cancelled.wait(0.5):
-            if proc.poll() is None:
-                proc.terminate()
-            return
 
 
 def _tail(path: Path, lines: int = 5) -> str:
