@@ -143,11 +143,15 @@ def test_delivery_reports_refund_failed_deliveries_once(messaging):
     url = f"{messaging.api_url}/api/v1/messaging/delivery-reports/{WEBHOOK_SECRET}/"
     ids = [m["messageId"] for m in messaging.fake.accepted()]
     # As SOLAPI posts them: a JSON list, no signature; the secret is in the registered URL.
-    status, summary = messaging.fake.deliver(url, statuses={ids[0]: "4000", ids[1]: "3041"})
+    reports = messaging.fake.report_payload(statuses={ids[0]: "4000", ids[1]: "3041"})
+    status, summary = messaging.fake.deliver(url, payload=reports)
     assert status == 200 and (summary["delivered"], summary["refunded"]) == (1, 1)
-    # SOLAPI's own retry of the same reports, in the flat shape of its node example: nothing changes.
-    status, summary = messaging.fake.deliver(url, statuses={ids[0]: "4000", ids[1]: "3041"}, shape="flat")
+    status, summary = messaging.fake.deliver(url, payload=reports)  # SOLAPI's own retry of the same events
     assert status == 200 and summary["duplicates"] == 2
+    # The same outcomes in the flat shape of SOLAPI's node example: read, and never refunded twice.
+    flat = messaging.fake.report_payload(statuses={ids[0]: "4000", ids[1]: "3041"}, shape="flat")
+    status, summary = messaging.fake.deliver(url, payload=flat)
+    assert status == 200 and (summary["refunded"], summary["ignored"]) == (0, 2)
     wrong = messaging.fake.deliver(f"{messaging.api_url}/api/v1/messaging/delivery-reports/wrong-secret/",
                                    ids[1:], "3041", attempts=1)
     assert wrong.status == 401

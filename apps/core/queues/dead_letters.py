@@ -26,6 +26,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from django.conf import settings
 
@@ -61,6 +62,43 @@ class JobKind:
     kind: str
     describe: Callable[[JobMessage], JobRecord]
     reopen: Callable[[JobMessage], None]  # failed -> queued; called only for a FAILED record
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """A job whose record has a status (a video, an AI job): the worker's give-up hook and
+    the JobKind of `manage dlq`, from how to find the record and move it."""
+
+    kind: str
+    find: Callable[[JobMessage], Any]           # the record, or None
+    label: Callable[[Any], str]                 # "video 5f0c... 'lecture.mp4'"
+    open: tuple[str, ...]                       # statuses a give-up moves to failed
+    finished: tuple[str, ...]                   # statuses where the work is over
+    failed: str
+    reason: Callable[[Any], str]                # why a failed record failed
+    mark_failed: Callable[[Any, str], None]
+    reopen_record: Callable[[Any], None]        # failed -> queued
+
+    def give_up(self, message: JobMessage, reason: str) -> None:
+        """The job's last delivery failed: its record says so instead of staying open."""
+        record = self.find(message)
+        if record is not None and record.status in self.open:
+            self.mark_failed(record, reason)
+
+    def describe(self, message: JobMessage) -> JobRecord:
+        record = self.find(message)
+        if record is None:
+            return JobRecord(JobState.UNKNOWN, f"the {message.kind.value} job's record no longer exists")
+        summary = f"{self.label(record)}: {record.status}"
+        if record.status == self.failed:
+            return JobRecord(JobState.FAILED, f"{summary}: {self.reason(record)}")
+        return JobRecord(JobState.FINISHED if record.status in self.finished else JobState.OPEN, summary)
+
+    def reopen(self, message: JobMessage) -> None:
+        self.reopen_record(self.find(message))
+
+    def job_kind(self) -> JobKind:
+        return JobKind(kind=self.kind, describe=self.describe, reopen=self.reopen)
 
 
 _KINDS: dict[str, JobKind] = {}

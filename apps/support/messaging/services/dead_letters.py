@@ -1,38 +1,31 @@
-"""A send job that gave up, as the worker records it and `manage dlq` reopens it."""
+"""A send job that gave up, as the worker records it and `manage dlq` reopens it. The
+failed batch keeps its unsent recipients' credits held, so a redrive charges nothing again."""
 
 from django.utils import timezone
 
-from apps.core.queues.dead_letters import JobKind, JobRecord, JobState
+from apps.core.queues.dead_letters import RecordKind
 from apps.shared.contracts import MessageKind, SendMessagesMessage
 from apps.support.messaging.models import MessageBatch, Recipient
 from apps.support.messaging.status import BATCH
+
+_S = MessageBatch.Status
 
 
 def _batch(message: SendMessagesMessage) -> MessageBatch | None:
     return MessageBatch.objects.filter(pk=message.batch_id, tenant_id=message.tenant_id).first()
 
 
-def give_up(message: SendMessagesMessage, reason: str) -> None:
-    """The job's last delivery failed: the batch says so instead of staying "sending"."""
-    batch = _batch(message)
-    if batch is not None and batch.status in (MessageBatch.Status.QUEUED, MessageBatch.Status.SENDING):
-        BATCH.move(batch, MessageBatch.Status.FAILED, error=reason[:2000], finished_at=timezone.now())
-
-
-def describe(message: SendMessagesMessage) -> JobRecord:
-    batch = _batch(message)
-    if batch is None:
-        return JobRecord(JobState.UNKNOWN, f"message batch {message.batch_id} no longer exists")
+def _label(batch: MessageBatch) -> str:
     unsent = batch.recipients.filter(status__in=[Recipient.Status.QUEUED, Recipient.Status.SENDING]).count()
-    summary = f"{batch.type} batch {batch.id}: {batch.status}, {unsent} of {batch.recipient_count} unsent"
-    if batch.status == MessageBatch.Status.FAILED:
-        return JobRecord(JobState.FAILED, f"{summary}: {batch.error}")
-    finished = batch.status in (MessageBatch.Status.DONE, MessageBatch.Status.CANCELLED)
-    return JobRecord(JobState.FINISHED if finished else JobState.OPEN, summary)
+    return f"{batch.type} batch {batch.id} ({unsent} of {batch.recipient_count} unsent)"
 
 
-def reopen(message: SendMessagesMessage) -> None:
-    BATCH.move(_batch(message), MessageBatch.Status.QUEUED, error="", finished_at=None)
-
-
-KIND = JobKind(kind=MessageKind.SEND_MESSAGES.value, describe=describe, reopen=reopen)
+SEND = RecordKind(
+    kind=MessageKind.SEND_MESSAGES.value, find=_batch, label=_label,
+    open=(_S.QUEUED, _S.SENDING), finished=(_S.DONE, _S.CANCELLED), failed=_S.FAILED,
+    reason=lambda batch: batch.error,
+    mark_failed=lambda batch, reason: BATCH.move(batch, _S.FAILED, error=reason[:2000], finished_at=timezone.now()),
+    reopen_record=lambda batch: BATCH.move(batch, _S.QUEUED, error="", finished_at=None),
+)
+give_up = SEND.give_up
+KIND = SEND.job_kind()
