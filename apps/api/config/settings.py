@@ -74,6 +74,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # The domain's refusals (queue down, credits short, ...) become HTTP answers in one place.
+    "EXCEPTION_HANDLER": "apps.api.common.errors.exception_handler",
 }
 
 SWAGGER_SETTINGS = {

@@ -83,8 +83,10 @@ def test_an_unreachable_queue_is_a_503_and_the_video_stays_uploaded(alice, media
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     settings.AWS_ENDPOINT_URL = "http://127.0.0.1:9"  # discard port: nothing listens
     response = upload(alice, lecture.id, clip.read_bytes())
-    assert response.status_code == 503
-    assert LectureVideo.objects.get().status == "uploaded"
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    video = LectureVideo.objects.get()
+    assert response.json() == {"detail": f"video {video.id} is stored but could not be queued; try again later"}
+    assert video.status == "uploaded"
 
 
 def test_no_endpoint_shows_or_touches_another_tenants_lecture(alice, bob, video_queue, media_root, clip):

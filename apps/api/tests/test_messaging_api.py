@@ -192,7 +192,9 @@ def test_a_batch_that_cannot_be_queued_is_cancelled_and_released(academy, messag
     messaging_queue.fail_with = ConnectionError("SQS is down")
     response = academy.send(["010-1234-5678"])
     assert response.status_code == 503 and "nothing was charged" in response.json()["detail"]
+    assert response["Retry-After"] == "5"
     assert MessageBatch.objects.get().status == "cancelled" and balance(academy) == (1000, 0)
+    assert response.json()["batch_id"] == str(MessageBatch.objects.get().id)
     assert audit.audit()[1] == []
 
 

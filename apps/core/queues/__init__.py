@@ -10,7 +10,7 @@ from apps.core.queues.jobs import (
     is_long_running,
     long_running,
 )
-from apps.core.queues.sqs import QueueError, QueueMissing, QueueSetup, SQSQueue, sqs_client
+from apps.core.queues.sqs import QueueError, QueueMissing, QueueSetup, QueueUnavailable, SQSQueue, sqs_client
 
 __all__ = [
     "JobContext",
@@ -19,6 +19,7 @@ __all__ = [
     "QueueError",
     "QueueMissing",
     "QueueSetup",
+    "QueueUnavailable",
     "SQSQueue",
     "gave_up_reason",
     "give_up_hook",

@@ -42,6 +42,16 @@ class QueueMissing(QueueError):
     """The queue (or its DLQ) does not exist: run tools/aws/create_queues.py."""
 
 
+class QueueUnavailable(QueueError):
+    """A job's record is written but its message could not be sent (SQS unreachable, the
+    queue missing). `record` is the video, AI job or message batch; `cancelled` is True when
+    the record was given up instead (nothing charged, nothing left to retry)."""
+
+    def __init__(self, record, message: str, *, cancelled: bool = False):
+        super().__init__(message)
+        self.record, self.cancelled = record, cancelled
+
+
 @dataclass(frozen=True)
 class QueueSetup:
     name: str

@@ -29,7 +29,6 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from apps.api.common.errors import QueueUnavailable
 from apps.api.v1.ai.serializers import (
     AnswerKeyInputSerializer,
     AnswerKeyOutputSerializer,
@@ -72,27 +71,22 @@ class AIJobViewSet(viewsets.GenericViewSet):
         serializer = JobCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            if data["type"] == AIJobType.EMBED:
-                ids = list(dict.fromkeys(data["question_ids"]))
-                questions = selectors.questions_by_ids(tenant_id=request.tenant.id, question_ids=ids)
-                if len(questions) != len(ids):
-                    found = {q.id for q in questions}
-                    raise ValidationError({"question_ids": [f"no such question: {i}" for i in ids if i not in found]})
-                job = uploads.submit_embed_job(tenant=request.tenant, questions=questions)
-            else:
-                answer_key = None
-                if data["type"] == AIJobType.OMR_GRADE:
-                    answer_key = selectors.answer_key_get(tenant=request.tenant, answer_key_id=data["answer_key"])
-                    if answer_key is None:
-                        raise ValidationError({"answer_key": [f"no such answer key: {data['answer_key']}"]})
-                job = uploads.submit_image_job(tenant=request.tenant, job_type=data["type"], upload=data["file"],
-                                               answer_key=answer_key, page=data.get("page", 1))
-        except uploads.JobRejected as exc:
-            raise ValidationError({"file": [str(exc)]}) from None
-        except uploads.QueueUnavailable as exc:
-            raise QueueUnavailable(f"AI job {exc.job.id} is recorded but could not be queued; try again later") \
-                from None
+        # A refusal (an unreadable upload, the queue down) is answered by apps.api.common.errors.
+        if data["type"] == AIJobType.EMBED:
+            ids = list(dict.fromkeys(data["question_ids"]))
+            questions = selectors.questions_by_ids(tenant_id=request.tenant.id, question_ids=ids)
+            if len(questions) != len(ids):
+                found = {q.id for q in questions}
+                raise ValidationError({"question_ids": [f"no such question: {i}" for i in ids if i not in found]})
+            job = uploads.submit_embed_job(tenant=request.tenant, questions=questions)
+        else:
+            answer_key = None
+            if data["type"] == AIJobType.OMR_GRADE:
+                answer_key = selectors.answer_key_get(tenant=request.tenant, answer_key_id=data["answer_key"])
+                if answer_key is None:
+                    raise ValidationError({"answer_key": [f"no such answer key: {data['answer_key']}"]})
+            job = uploads.submit_image_job(tenant=request.tenant, job_type=data["type"], upload=data["file"],
+                                           answer_key=answer_key, page=data.get("page", 1))
         return Response(JobOutputSerializer(job).data, status=http.HTTP_201_CREATED)
 
     @swagger_auto_schema(responses={200: JobOutputSerializer})

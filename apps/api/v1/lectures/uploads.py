@@ -14,7 +14,7 @@ from drf_yasg.utils import swagger_auto_schema
 from rest_framework import status as http
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from apps.api.v1.lectures.serializers import (
@@ -26,38 +26,9 @@ from apps.api.v1.lectures.serializers import (
     UploadOutputSerializer,
     UploadStartSerializer,
 )
-from apps.api.common.errors import (
-    Conflict,
-    NotAVideo,
-    PayloadTooLarge,
-    QueueUnavailable,
-    StorageUnavailable,
-    TooManyInProgress,
-)
 from apps.api.v1.lectures.views import video_data
 from apps.domains.lectures import selectors
 from apps.support.video.services import direct_uploads
-
-
-def as_http(exc: Exception) -> APIException:
-    """The HTTP answer to a refusal of direct_uploads."""
-    if isinstance(exc, direct_uploads.UploadTooLarge):
-        return PayloadTooLarge(str(exc))
-    if isinstance(exc, direct_uploads.NotAVideo):
-        return NotAVideo(str(exc))
-    if isinstance(exc, direct_uploads.TooManyUploads):
-        return TooManyInProgress(str(exc))
-    if isinstance(exc, (direct_uploads.UploadBusy, direct_uploads.UploadClosed)):
-        return Conflict(str(exc))
-    if isinstance(exc, direct_uploads.QueueUnavailable):
-        return QueueUnavailable(f"video {exc.video.id} is stored but could not be queued; complete again later")
-    if isinstance(exc, direct_uploads.StorageUnavailable):
-        return StorageUnavailable(f"the storage did not answer: {exc}; try again later")
-    return ValidationError({"detail": str(exc)})
-
-
-REFUSALS = (direct_uploads.UploadRefused, direct_uploads.UploadTooLarge, direct_uploads.NotAVideo,
-            direct_uploads.QueueUnavailable, direct_uploads.StorageUnavailable)
 
 
 def part_url_data(urls) -> list[dict]:
@@ -111,28 +82,19 @@ class VideoUploadViewSet(viewsets.GenericViewSet):
         md5s = _by_part_number(fields["parts"], "content_md5")
         if md5s and "part_size" not in fields:
             raise ValidationError({"parts": ["checksums need the part_size they were computed for"]})
-        try:
-            upload, urls = direct_uploads.start_upload(
-                lecture=lecture, filename=fields["filename"], size=fields["size"], content_type=fields["content_type"],
-                part_size=fields.get("part_size"), md5s=md5s, base_url=base_url(request))
-        except REFUSALS as exc:
-            raise as_http(exc) from None
+        upload, urls = direct_uploads.start_upload(
+            lecture=lecture, filename=fields["filename"], size=fields["size"], content_type=fields["content_type"],
+            part_size=fields.get("part_size"), md5s=md5s, base_url=base_url(request))
         return Response(self._data(upload, parts=[], urls=urls), status=http.HTTP_201_CREATED)
 
     @swagger_auto_schema(responses={200: UploadOutputSerializer})
     def retrieve(self, request, lecture_pk=None, pk=None):
         upload = self._upload(pk)
-        try:
-            parts = direct_uploads.stored_parts(upload=upload)
-        except REFUSALS as exc:
-            raise as_http(exc) from None
+        parts = direct_uploads.stored_parts(upload=upload)
         return Response(self._data(upload, parts=parts))
 
     def destroy(self, request, lecture_pk=None, pk=None):
-        try:
-            direct_uploads.abort_upload(upload=self._upload(pk))
-        except REFUSALS as exc:
-            raise as_http(exc) from None
+        direct_uploads.abort_upload(upload=self._upload(pk))
         return Response(status=http.HTTP_204_NO_CONTENT)
 
     @swagger_auto_schema(request_body=PartURLRequestSerializer, responses={200: PartURLSerializer(many=True)})
@@ -142,10 +104,7 @@ class VideoUploadViewSet(viewsets.GenericViewSet):
         serializer = PartURLRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         md5s = _by_part_number(serializer.validated_data["parts"], "content_md5")
-        try:
-            urls = direct_uploads.part_urls(upload=upload, md5s=md5s, base_url=base_url(request))
-        except REFUSALS as exc:
-            raise as_http(exc) from None
+        urls = direct_uploads.part_urls(upload=upload, md5s=md5s, base_url=base_url(request))
         return Response({"part_urls": part_url_data(urls)})
 
     @swagger_auto_schema(request_body=UploadCompleteSerializer, responses={201: UploadCompletedSerializer})
@@ -155,10 +114,7 @@ class VideoUploadViewSet(viewsets.GenericViewSet):
         serializer = UploadCompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         etags = _by_part_number(serializer.validated_data["parts"], "etag")
-        try:
-            video, created = direct_uploads.complete_upload(upload=upload, etags=etags)
-        except REFUSALS as exc:
-            raise as_http(exc) from None
+        video, created = direct_uploads.complete_upload(upload=upload, etags=etags)
         body = {"upload": self._data(upload), "video": video_data(request, video)}
         return Response(body, status=http.HTTP_201_CREATED if created else http.HTTP_200_OK)
 

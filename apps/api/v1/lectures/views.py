@@ -22,7 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from apps.api.common.errors import NotAVideo, PayloadTooLarge, QueueUnavailable
+from apps.api.common.errors import PayloadTooLarge
 from apps.api.v1.lectures.serializers import (
     LectureInputSerializer,
     LectureOutputSerializer,
@@ -109,15 +109,8 @@ class LectureViewSet(viewsets.GenericViewSet):
         self._refuse_oversized(request)
         serializer = VideoUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            video = uploads.accept_upload(lecture=lecture, upload=serializer.validated_data["file"])
-        except uploads.UploadTooLarge as exc:
-            raise PayloadTooLarge(str(exc)) from None
-        except uploads.NotAVideo as exc:
-            raise NotAVideo(str(exc)) from None
-        except uploads.QueueUnavailable as exc:
-            raise QueueUnavailable(f"video {exc.video.id} is stored but could not be queued; try again later") \
-                from None
+        # A refusal (too large, not a video, queue down) is answered by apps.api.common.errors.
+        video = uploads.accept_upload(lecture=lecture, upload=serializer.validated_data["file"])
         return Response(video_data(request, video), status=http.HTTP_201_CREATED)
 
     @swagger_auto_schema(method="get", responses={200: VideoOutputSerializer})

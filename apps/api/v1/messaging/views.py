@@ -69,23 +69,10 @@ class MessageBatchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             variables=data["variables"], sender=data["sender"],
             recipients=[batches.RecipientInput(to=r["to"], variables=r["variables"]) for r in data["recipients"]],
         )
-        try:
-            accepted = batches.submit_batch(tenant=request.tenant, request=send, idempotency_key=key,
-                                            actor=request.auth.name)
-        except batches.BatchRequestError as exc:
-            return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
-        except credit_services.InsufficientCredits as exc:
-            return Response({"detail": "insufficient credits", "balance": exc.balance, "cost": exc.cost},
-                            status=status.HTTP_402_PAYMENT_REQUIRED)
-        except batches.IdempotencyConflict as exc:
-            return Response({"detail": str(exc), "batch_id": str(exc.batch.id)},
-                            status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        except batches.QueueUnavailable as exc:
-            detail = ("the messaging queue is unavailable; nothing was sent and nothing was charged"
-                      if exc.cancelled else
-                      f"the messaging queue is unavailable; retry with the same {IDEMPOTENCY_HEADER}")
-            return Response({"detail": detail, "batch_id": str(exc.batch.id)},
-                            status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
+        # Refusals (400 bad input, 402 credits, 422 key reused, 503 queue down) are answered
+        # by apps.api.common.errors.
+        accepted = batches.submit_batch(tenant=request.tenant, request=send, idempotency_key=key,
+                                        actor=request.auth.name)
         body = {**BatchSerializer(accepted.batch).data, "rejected": accepted.rejected,
                 "balance": selectors.balance_of(tenant_id=request.tenant.id).balance}
         if accepted.created:

@@ -23,7 +23,7 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 
 from apps.core.models import Tenant
-from apps.core.queues import QueueError
+from apps.core.queues import QueueError, QueueUnavailable
 from apps.domains.ai import keys, services, status
 from apps.domains.ai.models import AIJob, AnswerKey, Question
 from apps.shared.contracts import AIJobMessage, AIJobType
@@ -42,13 +42,6 @@ class ImageTooLarge(JobRejected):
 class UnsupportedFile(JobRejected):
     pass
 
-
-class QueueUnavailable(Exception):
-    """The job is recorded (and its input stored), but its message was not sent."""
-
-    def __init__(self, job: AIJob, error: Exception):
-        super().__init__(f"AI job {job.id} could not be queued: {error}")
-        self.job = job
 
 
 def submit_image_job(*, tenant: Tenant, job_type: str, upload: UploadedFile,
@@ -98,5 +91,5 @@ def request_job(*, job: AIJob) -> AIJob:
     try:
         AISQSQueue.for_job(message).send(message)
     except (BotoCoreError, ClientError, QueueError) as exc:
-        raise QueueUnavailable(job, exc) from exc
+        raise QueueUnavailable(job, f"AI job {job.id} could not be queued: {exc}") from exc
     return services.mark_queued(job=job)

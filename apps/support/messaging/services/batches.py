@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.models import Tenant
+from apps.core.queues import QueueUnavailable
 from apps.shared.contracts import SendMessagesMessage
 from apps.support.messaging import credit_services
 from apps.support.messaging.models import AlimtalkTemplate, MessageBatch, MessageType, Recipient
@@ -65,11 +66,6 @@ class IdempotencyConflict(Exception):
         self.batch = batch
         super().__init__("this Idempotency-Key was used for a different request")
 
-
-class QueueUnavailable(Exception):
-    def __init__(self, batch: MessageBatch, *, cancelled: bool, reason: str):
-        self.batch, self.cancelled, self.reason = batch, cancelled, reason
-        super().__init__(reason)
 
 
 @dataclass(frozen=True)
@@ -278,9 +274,9 @@ def _enqueue_or_cancel(batch: MessageBatch) -> None:
         log.error("could not queue a message batch", extra={"fields": {"batch_id": str(batch.id),
                                                                         "error": str(exc)}})
         if batch.idempotency_key:
-            raise QueueUnavailable(batch, cancelled=False, reason=reason) from exc
+            raise QueueUnavailable(batch, reason) from exc
         if cancel_batch(batch, reason=reason):
-            raise QueueUnavailable(batch, cancelled=True, reason=reason) from exc
+            raise QueueUnavailable(batch, reason, cancelled=True) from exc
         # The call failed on the way back: the job did reach the queue, and a worker has
         # started the batch already. It is being sent; say so.
         log.warning("the queue call failed, but a worker has the batch already",

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from apps.core.queues import QueueUnavailable
 from apps.support.messaging import audit
 from apps.support.messaging.models import CreditAccount, MessageBatch
 from apps.support.messaging.services import batches
@@ -35,7 +36,7 @@ def test_a_failed_queue_call_whose_job_got_through_anyway_is_not_cancelled(queue
 def test_the_sweeper_queues_batches_whose_job_never_reached_the_queue(queue):
     tenant = factories.tenant(credits=100)
     queue.fail_with = ConnectionError("down")
-    with pytest.raises(batches.QueueUnavailable):
+    with pytest.raises(QueueUnavailable):
         submit_batch(tenant=tenant, request=_request("010-1234-5678"), idempotency_key="k")
     queue.fail_with = None
     assert batches.requeue_unqueued_batches(older_than_seconds=300) == []

@@ -73,7 +73,6 @@ class UploadClosed(UploadRefused):
 
 UploadTooLarge = uploads.UploadTooLarge  # 413
 NotAVideo = uploads.NotAVideo  # 415
-QueueUnavailable = uploads.QueueUnavailable  # 503: recorded, not queued
 StorageUnavailable = PartStoreError  # 503: the storage refused or is unreachable
 
 

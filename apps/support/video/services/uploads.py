@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 
-from apps.core.queues import QueueError
+from apps.core.queues import QueueError, QueueUnavailable
 from apps.domains.lectures import keys, services, status
 from apps.domains.lectures.models import Lecture, LectureVideo
 from apps.shared.contracts import VideoTranscodeMessage
@@ -37,13 +37,6 @@ class UploadTooLarge(UploadRejected):
 class NotAVideo(UploadRejected):
     pass
 
-
-class QueueUnavailable(Exception):
-    """The file is stored and the video recorded, but the transcode request was not sent."""
-
-    def __init__(self, video: LectureVideo, error: Exception):
-        super().__init__(f"the transcode request for video {video.id} could not be queued: {error}")
-        self.video = video
 
 
 def check_upload_size(size: int) -> None:
@@ -85,5 +78,6 @@ def request_transcode(*, video: LectureVideo) -> LectureVideo:
     try:
         VideoSQSQueue().send(message)
     except (BotoCoreError, ClientError, QueueError) as exc:
-        raise QueueUnavailable(video, exc) from exc
+        raise QueueUnavailable(video, f"the transcode request for video {video.id} could not be queued: {exc}") \
+            from exc
     return services.mark_queued(video=video)

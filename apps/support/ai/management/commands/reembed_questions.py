@@ -11,9 +11,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.models import Tenant
+from apps.core.queues import QueueUnavailable
 from apps.domains.ai import selectors
 from apps.support.ai.services.embed_names import model_name
-from apps.support.ai.services.uploads import JobRejected, QueueUnavailable, submit_embed_job
+from apps.support.ai.services.uploads import JobRejected, submit_embed_job
 
 QUESTIONS_PER_JOB = 256
 
