@@ -3,7 +3,7 @@ messaging worker decodes."""
 
 from apps.api.tests.messaging_fixtures import Caller
 from apps.shared.contracts import SendMessagesMessage, decode
-from apps.support.messaging.services.queue import MessagingSQSQueue
+from apps.support.messaging.adapters.queue import MessagingSQSQueue
 from tools.testing.sqs_server import sqs_server, unique_name  # noqa: F401
 
 

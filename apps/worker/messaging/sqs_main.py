@@ -2,7 +2,7 @@
 
 import sys
 
-from apps.support.messaging.services.queue import MessagingSQSQueue
+from apps.support.messaging.adapters.queue import MessagingSQSQueue
 from apps.worker.runtime.entrypoint import lazy, run
 
 

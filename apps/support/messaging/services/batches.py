@@ -248,7 +248,7 @@ def _strings(variables) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=4)
 def _queue_for(name: str, endpoint: str | None, region: str):
-    from apps.support.messaging.services.queue import MessagingSQSQueue
+    from apps.support.messaging.adapters.queue import MessagingSQSQueue
 
     return MessagingSQSQueue(name=name)
 

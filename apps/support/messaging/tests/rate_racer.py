@@ -16,7 +16,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from apps.support.messaging.services.rate_limit import acquire
+    from apps.support.messaging.adapters.rate_limit import acquire
 
     while not Path(gate).exists():
         time.sleep(0.005)

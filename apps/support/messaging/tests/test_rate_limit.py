@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from apps.support.messaging.services import rate_limit
+from apps.support.messaging.adapters import rate_limit
 from tools.testing.redis_server import redis_server
 
 
