@@ -47,7 +47,7 @@ class Balance:
     held: int
 
 
-def get_or_create_account(tenant_id) -> CreditAccount:
+def get_or_create_account(*, tenant_id) -> CreditAccount:
     account, _ = CreditAccount.objects.get_or_create(tenant_id=tenant_id)
     return account
 
@@ -56,7 +56,7 @@ def top_up(*, tenant_id, amount: int, actor: str, memo: str = "") -> CreditTrans
     if amount <= 0:
         raise ValueError("a top-up must be a positive number of credits")
     with transaction.atomic():
-        get_or_create_account(tenant_id)
+        get_or_create_account(tenant_id=tenant_id)
         return _apply(tenant_id=tenant_id, kind=Kind.TOP_UP, amount=amount, actor=actor, memo=memo)
 
 
@@ -67,7 +67,7 @@ def adjust(*, tenant_id, amount: int, actor: str, memo: str) -> CreditTransactio
     if not memo:
         raise ValueError("an adjustment needs a memo saying why")
     with transaction.atomic():
-        get_or_create_account(tenant_id)
+        get_or_create_account(tenant_id=tenant_id)
         return _apply(tenant_id=tenant_id, kind=Kind.ADJUSTMENT, amount=amount, actor=actor, memo=memo)
 
 

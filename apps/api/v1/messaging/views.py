@@ -168,13 +168,13 @@ class DeliveryReportView(APIView):
                                        "/api/v1/messaging/delivery-reports/<MESSAGING_WEBHOOK_SECRET>/ with SOLAPI"},
                             status=status.HTTP_401_UNAUTHORIZED)
         try:
-            delivery_reports.check_secret(secret)
-            delivery_reports.check_source(request.META.get("REMOTE_ADDR", ""),
-                                          request.META.get("HTTP_X_FORWARDED_FOR"))
+            delivery_reports.check_secret(secret=secret)
+            delivery_reports.check_source(remote_addr=request.META.get("REMOTE_ADDR", ""),
+                                          forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR"))
         except delivery_reports.WebhookRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_401_UNAUTHORIZED)
         try:
-            summary = delivery_reports.process_reports(json.loads(request.body or b"null"))
+            summary = delivery_reports.process_reports(payload=json.loads(request.body or b"null"))
         except (ValueError, delivery_reports.InvalidPayload) as exc:
             return Response({"detail": f"bad payload: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
         if summary.pending:

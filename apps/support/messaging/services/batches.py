@@ -258,7 +258,7 @@ def get_queue():
     return _queue_for(settings.SQS_QUEUES["messaging"], settings.AWS_ENDPOINT_URL, settings.AWS_REGION)
 
 
-def enqueue(batch: MessageBatch) -> None:
+def enqueue(*, batch: MessageBatch) -> None:
     message = SendMessagesMessage(job_id=batch.job_id, tenant_id=batch.tenant_id, batch_id=batch.id)
     get_queue().send(message)
     now = timezone.now()
@@ -268,14 +268,14 @@ def enqueue(batch: MessageBatch) -> None:
 
 def _enqueue_or_cancel(batch: MessageBatch) -> None:
     try:
-        enqueue(batch)
+        enqueue(batch=batch)
     except Exception as exc:  # boto3/botocore errors, a missing queue: the job is not queued
         reason = f"the messaging queue could not take the batch: {exc}"
         log.error("could not queue a message batch", extra={"fields": {"batch_id": str(batch.id),
                                                                         "error": str(exc)}})
         if batch.idempotency_key:
             raise QueueUnavailable(batch, reason) from exc
-        if cancel_batch(batch, reason=reason):
+        if cancel_batch(batch=batch, reason=reason):
             raise QueueUnavailable(batch, reason, cancelled=True) from exc
         # The call failed on the way back: the job did reach the queue, and a worker has
         # started the batch already. It is being sent; say so.
@@ -283,7 +283,7 @@ def _enqueue_or_cancel(batch: MessageBatch) -> None:
                     extra={"fields": {"batch_id": str(batch.id)}})
 
 
-def cancel_batch(batch: MessageBatch, *, reason: str, actor: str = "api") -> bool:
+def cancel_batch(*, batch: MessageBatch, reason: str, actor: str = "api") -> bool:
     """Cancels a batch the worker has not started; releases what it holds. False if the
     worker got to it first (it sends it; nothing changes)."""
     now = timezone.now()
@@ -306,6 +306,6 @@ def requeue_unqueued_batches(*, older_than_seconds: float = 300) -> list[Message
     queued = []
     for batch in MessageBatch.objects.filter(status=MessageBatch.Status.QUEUED, enqueued_at__isnull=True,
                                              created_at__lt=cutoff):
-        enqueue(batch)
+        enqueue(batch=batch)
         queued.append(batch)
     return queued

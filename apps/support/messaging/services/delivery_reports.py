@@ -59,28 +59,28 @@ class InvalidPayload(ValueError):
     pass
 
 
-def check_secret(given: str) -> None:
-    """Raises WebhookRefused unless `given` is the current or the previous secret."""
+def check_secret(*, secret: str) -> None:
+    """Raises WebhookRefused unless `secret` is the current or the previous one."""
     secrets = [s for s in (settings.MESSAGING_WEBHOOK_SECRET, settings.MESSAGING_WEBHOOK_PREVIOUS_SECRET) if s]
     if not secrets:
         raise WebhookRefused("the delivery webhook is not configured (MESSAGING_WEBHOOK_SECRET is empty)")
     # Every secret is compared, so the time taken says nothing about which one nearly matched.
-    matched = [hmac.compare_digest(given.encode(), secret.encode()) for secret in secrets]
+    matched = [hmac.compare_digest(secret.encode(), known.encode()) for known in secrets]
     if not any(matched):
         raise WebhookRefused("unknown webhook secret")
 
 
-def check_source(remote_addr: str, forwarded_for: str | None) -> None:
+def check_source(*, remote_addr: str, forwarded_for: str | None) -> None:
     """Raises WebhookRefused when MESSAGING_WEBHOOK_ALLOWED_IPS is set and the caller is not in it."""
     allowed = _networks(settings.MESSAGING_WEBHOOK_ALLOWED_IPS)
     if not allowed:
         return
-    client = client_address(remote_addr, forwarded_for)
+    client = client_address(remote_addr=remote_addr, forwarded_for=forwarded_for)
     if client is None or not any(client in net for net in allowed):
         raise WebhookRefused(f"reports are not accepted from {client or remote_addr!r}")
 
 
-def client_address(remote_addr: str, forwarded_for: str | None):
+def client_address(*, remote_addr: str, forwarded_for: str | None):
     """The caller's address: the socket's peer, or, when that peer is a trusted proxy, the
     last X-Forwarded-For hop that is not one (the hops to its left are the client's to forge)."""
     trusted = _networks(settings.MESSAGING_TRUSTED_PROXIES)
@@ -124,7 +124,7 @@ class ReportSummary:
                 "pending": len(self.pending)}
 
 
-def process_reports(payload) -> ReportSummary:
+def process_reports(*, payload) -> ReportSummary:
     if isinstance(payload, dict):
         payload = [payload]
     if not isinstance(payload, list):

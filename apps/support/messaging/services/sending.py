@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from apps.core.queues import JobContext
 from apps.support.messaging import credit_services
+from apps.support.messaging.adapters import rate_limit
 from apps.support.messaging.backends import (
     BaseBackend,
     OutgoingMessage,
@@ -43,7 +44,6 @@ from apps.support.messaging.backends import (
 )
 from apps.support.messaging.models import MessageBatch, MessageType, Recipient, SendAttempt
 from apps.support.messaging.phones import render
-from apps.support.messaging.adapters import rate_limit
 from apps.support.messaging.status import ATTEMPT, BATCH, RECIPIENT
 
 log = logging.getLogger("academy.messaging")
