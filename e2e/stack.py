@@ -86,6 +86,14 @@ class Stack:
         session.headers["Authorization"] = f"Api-Key {key}"
         return session
 
+    def upload_video(self, http: requests.Session, source: Path, *, title: str = "Calculus") -> str:
+        """A new lecture with `source` uploaded to it through the API; the video's URL."""
+        lecture = http.post(f"{self.api_url}/api/v1/lectures/", json={"title": title}).json()
+        with open(source, "rb") as handle:
+            uploaded = http.post(f"{self.api_url}/api/v1/lectures/{lecture['id']}/videos/", files={"file": handle})
+        assert uploaded.status_code == 201, uploaded.text
+        return f"{self.api_url}/api/v1/lectures/{lecture['id']}/videos/{uploaded.json()['id']}/"
+
     def keys(self, prefix: str) -> list[str]:
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
         return [item["Key"] for page in pages for item in page.get("Contents", [])]

@@ -14,13 +14,11 @@ def test_a_poisoned_video_job_shows_failed_and_comes_back_with_a_redrive(make_st
     stack = make_stack(max_receive_count=2, VIDEO_FFMPEG_BIN=str(tmp_path / "no-ffmpeg"),
                        SQS_RETRY_BACKOFF_BASE_SECONDS="1", SQS_RETRY_BACKOFF_MAX_SECONDS="1")
     key = stack.api_key("daechi")
-    api = stack.start_api()
+    stack.start_api()
     http = stack.http(key)
-    lecture = http.post(f"{api}/api/v1/lectures/", json={"title": "미적분"}).json()
-    source = media.make_video(tmp_path / "수업.mov", width=640, height=360, seconds=2)
-    with open(source, "rb") as handle:
-        video_id = http.post(f"{api}/api/v1/lectures/{lecture['id']}/videos/", files={"file": handle}).json()["id"]
-    video_url = f"{api}/api/v1/lectures/{lecture['id']}/videos/{video_id}/"
+    video_url = stack.upload_video(http, media.make_video(tmp_path / "수업.mov", width=640, height=360, seconds=2),
+                                   title="미적분")
+    video_id = video_url.rstrip("/").rsplit("/", 1)[1]
 
     broken = stack.start_worker(name="broken-worker")
     wait_until(lambda: http.get(video_url).json()["status"] == "failed", 60, what="the video to fail")

@@ -16,12 +16,7 @@ def test_upload_transcode_and_play(make_stack, tmp_path):
     key = stack.api_key("daechi")
     api = stack.start_api()
     http = stack.http(key)
-    lecture = http.post(f"{api}/api/v1/lectures/", json={"title": "Calculus"}).json()
-    source = media.make_video(tmp_path / "camera.mov", width=1280, height=720, seconds=3)
-    with open(source, "rb") as handle:
-        uploaded = http.post(f"{api}/api/v1/lectures/{lecture['id']}/videos/", files={"file": handle})
-    assert uploaded.status_code == 201, uploaded.text
-    video_url = f"{api}/api/v1/lectures/{lecture['id']}/videos/{uploaded.json()['id']}/"
+    video_url = stack.upload_video(http, media.make_video(tmp_path / "camera.mov", width=1280, height=720, seconds=3))
     assert http.get(video_url).json()["status"] == "queued"
 
     worker = stack.start_worker("--once")
@@ -55,13 +50,10 @@ def test_a_worker_killed_mid_transcode_publishes_nothing_and_the_retry_finishes(
     # A 3 s visibility timeout: the killed worker's message comes back quickly.
     stack = make_stack(visibility_timeout=3, VIDEO_X264_PRESET="veryfast")
     key = stack.api_key("daechi")
-    api = stack.start_api()
+    stack.start_api()
     http = stack.http(key)
-    lecture = http.post(f"{api}/api/v1/lectures/", json={"title": "Calculus"}).json()
-    source = media.make_video(tmp_path / "long.mp4", width=1920, height=1080, seconds=6, rate=20)
-    with open(source, "rb") as handle:
-        video_id = http.post(f"{api}/api/v1/lectures/{lecture['id']}/videos/", files={"file": handle}).json()["id"]
-    video_url = f"{api}/api/v1/lectures/{lecture['id']}/videos/{video_id}/"
+    video_url = stack.upload_video(http, media.make_video(tmp_path / "long.mp4", width=1920, height=1080, seconds=6,
+                                                          rate=20))
 
     worker = stack.start_worker(name="killed")
     wait_until(lambda: http.get(video_url).json()["progress_percent"] > 0, 60, "transcode progress", 0.2)

@@ -40,12 +40,8 @@ def transcoding(make_stack, tmp_path: Path):
     # Long enough that ffmpeg outlasts the stack's 2 s shutdown grace by several seconds.
     stack = make_stack(VIDEO_X264_PRESET="medium")
     http = stack.http(stack.api_key("daechi"))
-    api = stack.start_api()
-    lecture = http.post(f"{api}/api/v1/lectures/", json={"title": "Calculus"}).json()
-    source = media.make_video(tmp_path / "long.mp4", width=1280, height=720, seconds=20, rate=25)
-    with open(source, "rb") as handle:
-        uploaded = http.post(f"{api}/api/v1/lectures/{lecture['id']}/videos/", files={"file": handle})
-    assert uploaded.status_code == 201, uploaded.text
+    stack.start_api()
+    stack.upload_video(http, media.make_video(tmp_path / "long.mp4", width=1280, height=720, seconds=20, rate=25))
     worker = stack.start_worker()
     ffmpegs = wait_until(lambda: ffmpeg_children(worker.pid, tmp_path), 60, "the worker's ffmpeg", 0.1)
     return stack, worker, ffmpegs
