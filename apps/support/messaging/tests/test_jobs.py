@@ -206,3 +206,33 @@ def test_recipients_refused_at_the_door_are_never_sent_nor_charged():
     assert [s for s, _ in rows] == ["sent", "rejected", "sent", "rejected"]
     assert "duplicate" in rows[3][1]
     assert balance(tenant) == (960, 0)
+
+
+# --- a job that gives up, and its redrive ---------------------------------------------
+
+
+def test_a_batch_whose_job_gives_up_is_failed_keeps_its_holds_and_a_redrive_sends_it_once():
+    from apps.core.queues import gave_up_reason, give_up_hook
+    from apps.core.queues.dead_letters import JobState
+    from apps.support.messaging.services import dead_letters
+
+    tenant = factories.tenant(credits=1000)
+    batch = factories.batch(tenant, count=3)
+    message = SendMessagesMessage(job_id=batch.id, tenant_id=batch.tenant_id, batch_id=batch.id)
+    locmem.faults.append(ProviderUnavailable("SOLAPI is down"))
+    with pytest.raises(jobs.RetryLater):
+        run(batch)
+    # The runtime, on the message's last delivery, calls the handler's hook.
+    give_up_hook(jobs.handle)(message, gave_up_reason(5, "RetryLater('SOLAPI is down')"))
+    batch.refresh_from_db()
+    assert (batch.status, batch.error) == ("failed", "gave up after 5 attempts: RetryLater('SOLAPI is down')")
+    assert statuses(batch) == ["queued"] * 3 and balance(tenant) == (1000 - 3 * PRICE, 3 * PRICE)
+    record = dead_letters.KIND.describe(message)
+    assert record.state == JobState.FAILED and "3 of 3 unsent" in record.summary
+
+    dead_letters.KIND.reopen(message)
+    assert MessageBatch.objects.get(pk=batch.pk).status == "queued"
+    run(batch)
+    assert statuses(batch) == ["sent"] * 3 and len(locmem.outbox) == 3
+    assert balance(tenant) == (1000 - 3 * PRICE, 0) and audit.audit()[1] == []
+    assert dead_letters.KIND.describe(message).state == JobState.FINISHED
