@@ -6,6 +6,7 @@ for a 503, Retry-After) and hands it to DRF's own handler. Field-level input err
 with the serializers (400). 400, 401, 403, 404 and 405 otherwise come from DRF.
 """
 
+import functools
 from collections.abc import Callable
 
 from rest_framework import status as http
@@ -14,6 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.queues import QueueUnavailable as JobNotQueued
 
+# The header a client retries a send with (the messaging views read it; a 503 names it).
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
@@ -80,8 +82,10 @@ def _not_queued(exc: JobNotQueued) -> APIException:
     return QueueUnavailable(f"AI job {record.id} is recorded but could not be queued; try again later")
 
 
+@functools.cache
 def _answers() -> list[tuple[type | tuple[type, ...], Callable[[Exception], APIException]]]:
-    # Imported here: the services import models, which need the app registry ready.
+    # Imported on first use, not at import: the services import models, which need the app
+    # registry ready. Built once.
     from apps.support.ai.services import uploads as ai_uploads
     from apps.support.messaging import credit_services
     from apps.support.messaging.services import batches

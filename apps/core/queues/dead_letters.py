@@ -66,8 +66,9 @@ class JobKind:
 
 @dataclass(frozen=True)
 class RecordKind:
-    """A job whose record has a status (a video, an AI job): the worker's give-up hook and
-    the JobKind of `manage dlq`, from how to find the record and move it."""
+    """A job whose record has a status (a video, an AI job, a message batch): the worker's
+    give-up hook, and what `manage dlq` needs (a JobKind's kind, describe and reopen), from
+    how to find the record and move it."""
 
     kind: str
     find: Callable[[JobMessage], Any]           # the record, or None
@@ -97,19 +98,12 @@ class RecordKind:
     def reopen(self, message: JobMessage) -> None:
         self.reopen_record(self.find(message))
 
-    def job_kind(self) -> JobKind:
-        return JobKind(kind=self.kind, describe=self.describe, reopen=self.reopen)
+
+_KINDS: dict[str, JobKind | RecordKind] = {}
 
 
-_KINDS: dict[str, JobKind] = {}
-
-
-def register(kind: JobKind) -> None:
+def register(kind: JobKind | RecordKind) -> None:
     _KINDS[kind.kind] = kind
-
-
-def registered_kinds() -> dict[str, JobKind]:
-    return dict(_KINDS)
 
 
 @dataclass
@@ -118,7 +112,6 @@ class DeadLetter:
     message_id: str
     receipt_handle: str
     body: str
-    attributes: dict
     sent_at: datetime | None
     receive_count: int
     # The worker's reason for a poison message (an attribute), or the job claim's last error.
@@ -217,15 +210,15 @@ def matches(letter: DeadLetter, wanted: str | None) -> bool:
 def _read(queue: SQSQueue, raw: dict) -> DeadLetter:
     body = raw.get("Body", "")
     system = raw.get("Attributes", {})
-    attributes = {k: v.get("StringValue", "") for k, v in raw.get("MessageAttributes", {}).items()}
     sent = system.get("SentTimestamp")
-    message, record, reason = None, JobRecord(JobState.UNKNOWN, "not a job message"), attributes.get("reason", "")
+    reason = raw.get("MessageAttributes", {}).get("reason", {}).get("StringValue", "")
+    message = None
     try:
         message = decode(body)
     except PoisonMessage as exc:
         record = JobRecord(JobState.UNKNOWN, f"poison: {exc}")
         reason = reason or str(exc)
-    if message is not None:
+    else:
         kind = _KINDS.get(message.kind.value)
         record = (kind.describe(message) if kind is not None
                   else JobRecord(JobState.UNKNOWN, f"no job kind {message.kind.value!r} is registered here"))
@@ -234,7 +227,7 @@ def _read(queue: SQSQueue, raw: dict) -> DeadLetter:
             reason = claim.error if claim is not None else ""
     return DeadLetter(
         queue=queue, message_id=raw["MessageId"], receipt_handle=raw["ReceiptHandle"], body=body,
-        attributes=attributes, receive_count=int(system.get("ApproximateReceiveCount", 0)),
+        receive_count=int(system.get("ApproximateReceiveCount", 0)),
         sent_at=datetime.fromtimestamp(int(sent) / 1000, timezone.utc) if sent else None,
         reason=reason, message=message, record=record,
     )

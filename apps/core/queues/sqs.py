@@ -180,6 +180,19 @@ class SQSQueue:
         return self.send_body(encode(message), kind=str(message.kind.value), trace_id=message.trace_id,
                               delay_seconds=delay_seconds)
 
+    def send_body(self, body: str, *, kind: str, trace_id: str, delay_seconds: int = 0) -> str:
+        """Enqueues an encoded body (send()'s, or a redriven message's) with its attributes."""
+        response = self.client.send_message(
+            QueueUrl=self.url,
+            MessageBody=body,
+            DelaySeconds=delay_seconds,
+            MessageAttributes={
+                "kind": {"DataType": "String", "StringValue": kind},
+                "trace_id": {"DataType": "String", "StringValue": trace_id},
+            },
+        )
+        return response["MessageId"]
+
     # --- consuming (the worker runtime) ------------------------------------------------
 
     def receive(self, *, max_messages: int, wait_seconds: int) -> list[dict[str, Any]]:
@@ -249,19 +262,6 @@ class SQSQueue:
             entries = [{"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0}
                        for i, h in enumerate(handles[start:start + MAX_BATCH])]
             self.client.change_message_visibility_batch(QueueUrl=self.dlq_url, Entries=entries)
-
-    def send_body(self, body: str, *, kind: str, trace_id: str, delay_seconds: int = 0) -> str:
-        """Enqueues an encoded body (send()'s, or a redriven message's) with its attributes."""
-        response = self.client.send_message(
-            QueueUrl=self.url,
-            MessageBody=body,
-            DelaySeconds=delay_seconds,
-            MessageAttributes={
-                "kind": {"DataType": "String", "StringValue": kind},
-                "trace_id": {"DataType": "String", "StringValue": trace_id},
-            },
-        )
-        return response["MessageId"]
 
     # --- internals ---------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.common.authentication import IsStaff
+from apps.api.common.errors import IDEMPOTENCY_HEADER
 from apps.api.common.tenancy import TenantScopedMixin
 from apps.api.v1.messaging.serializers import (
     AlimtalkTemplateSerializer,
@@ -41,8 +42,6 @@ from apps.core.selectors.tenants import find_tenant
 from apps.support.messaging import credit_services, selectors
 from apps.support.messaging.models import AlimtalkTemplate, Recipient
 from apps.support.messaging.services import batches, delivery_reports
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class RecipientPagination(LimitOffsetPagination):

@@ -4,7 +4,7 @@ from apps.core.queues.dead_letters import RecordKind
 from apps.domains.ai import selectors, services, status
 from apps.shared.contracts import MessageKind
 
-AI_JOB = RecordKind(
+KIND = RecordKind(
     kind=MessageKind.AI_JOB.value,
     find=lambda message: selectors.job_for_message(job_id=message.job_id, tenant_id=message.tenant_id),
     label=lambda job: f"AI job {job.id} ({job.job_type})",
@@ -13,5 +13,4 @@ AI_JOB = RecordKind(
     mark_failed=lambda job, reason: services.mark_failed(job=job, reason=reason),
     reopen_record=lambda job: services.reopen(job=job),
 )
-give_up = AI_JOB.give_up
-KIND = AI_JOB.job_kind()
+give_up = KIND.give_up

@@ -20,12 +20,11 @@ def _label(batch: MessageBatch) -> str:
     return f"{batch.type} batch {batch.id} ({unsent} of {batch.recipient_count} unsent)"
 
 
-SEND = RecordKind(
+KIND = RecordKind(
     kind=MessageKind.SEND_MESSAGES.value, find=_batch, label=_label,
     open=(_S.QUEUED, _S.SENDING), finished=(_S.DONE, _S.CANCELLED), failed=_S.FAILED,
     reason=lambda batch: batch.error,
     mark_failed=lambda batch, reason: BATCH.move(batch, _S.FAILED, error=reason[:2000], finished_at=timezone.now()),
     reopen_record=lambda batch: BATCH.move(batch, _S.QUEUED, error="", finished_at=None),
 )
-give_up = SEND.give_up
-KIND = SEND.job_kind()
+give_up = KIND.give_up

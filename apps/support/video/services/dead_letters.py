@@ -4,7 +4,7 @@ from apps.core.queues.dead_letters import RecordKind
 from apps.domains.lectures import selectors, services, status
 from apps.shared.contracts import MessageKind
 
-TRANSCODE = RecordKind(
+KIND = RecordKind(
     kind=MessageKind.VIDEO_TRANSCODE.value,
     find=lambda message: selectors.video_for_job(video_id=message.video_id, tenant_id=message.tenant_id),
     label=lambda video: f"video {video.id} {video.original_filename!r}",
@@ -13,5 +13,4 @@ TRANSCODE = RecordKind(
     mark_failed=lambda video, reason: services.mark_failed(video=video, reason=reason),
     reopen_record=lambda video: services.reopen(video=video),
 )
-give_up = TRANSCODE.give_up
-KIND = TRANSCODE.job_kind()
+give_up = KIND.give_up
