@@ -3,7 +3,7 @@
 import pathlib
 import re
 
-from tools.pip import compile_locks
+from tools.rules.pip import compile_locks
 
 REQUIREMENTS = pathlib.Path(__file__).resolve().parent
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", re.M)

@@ -11,10 +11,10 @@ import pytest
 import requests
 
 from apps.support.ai.services.omr_layout import load_spec
-from apps.support.ai.testing import text_images as ti
-from apps.support.ai.testing.pdfs import pdf_bytes
-from apps.support.ai.testing.photos import sheet_photo
-from apps.support.ai.testing.sheets import scanned_sheet
+from tools.testing.documents import text_images as ti
+from tools.testing.documents.pdfs import pdf_bytes
+from tools.testing.documents.photos import sheet_photo
+from tools.testing.documents.sheets import scanned_sheet
 
 MIXED_PAGE = ti.KOREAN_LINES[:2] + ti.ENGLISH_LINES[:2]
 PDF_PAGES = [ti.ENGLISH_LINES[2:], ti.KOREAN_LINES[2:]]

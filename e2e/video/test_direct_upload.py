@@ -86,7 +86,7 @@ def test_the_uploader_survives_a_dropped_connection_and_resumes_on_the_filesyste
 
     def upload(*extra):
         return subprocess.run(
-            [sys.executable, "-m", "tools.upload.upload", "--api", proxy.url, "--key", key,
+            [sys.executable, "-m", "tools.dev.upload.upload", "--api", proxy.url, "--key", key,
              "--lecture", lecture["id"], "--part-size", "5MiB", "--parallel", "1",
              "--state-dir", str(tmp_path / "state"), *extra, str(source)],
             env=stack.env, capture_output=True, text=True, timeout=120)

@@ -39,7 +39,7 @@ class QueueError(Exception):
 
 
 class QueueMissing(QueueError):
-    """The queue (or its DLQ) does not exist: run tools/aws/create_queues.py."""
+    """The queue (or its DLQ) does not exist: run `manage create_queues`."""
 
 
 class QueueUnavailable(QueueError):
@@ -272,7 +272,7 @@ class SQSQueue:
             except self.client.exceptions.QueueDoesNotExist:
                 raise QueueMissing(
                     f"queue {name!r} does not exist at {self.client.meta.endpoint_url} "
-                    "(create it: tools/bazel run //tools/aws:create_queues)"
+                    "(create it: tools/bazel run //apps/api:manage -- create_queues)"
                 ) from None
         return self._urls[name]
 

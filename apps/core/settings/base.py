@@ -67,7 +67,7 @@ SQS_QUEUES = {
     "messaging": os.environ.get("SQS_MESSAGING_QUEUE", "academy-messaging"),
 }
 # Receives before the queue's redrive policy moves a message to its DLQ (set by
-# tools/aws/create_queues.py; the worker reads the live value from the queue).
+# `manage create_queues`; the worker reads the live value from the queue).
 SQS_MAX_RECEIVE_COUNT = int(os.environ.get("SQS_MAX_RECEIVE_COUNT", "5"))
 # The queues' visibility timeout in seconds, set when a queue is created. The worker's
 # heartbeat renews it (and the job's claim lease) every third of it while a job runs.

@@ -4,7 +4,7 @@ imports the API layer, DRF, drf-yasg, gunicorn or a views/serializers/urls modul
 import os
 import pathlib
 
-from tools.checks.check_worker_forbidden_imports import main
+from tools.dev.checks.check_worker_forbidden_imports import main
 
 # Runfiles are links into the source tree: follow one back to the workspace root.
 WORKSPACE = pathlib.Path(os.path.realpath("apps/worker/video/sqs_main.py")).parents[3]

@@ -17,9 +17,9 @@ from apps.domains.ai.models import Question
 from apps.shared.contracts import AIJobMessage, AIJobType
 from apps.support.ai.services import jobs
 from apps.support.ai.services.omr_layout import load_spec
-from apps.support.ai.testing import text_images as ti
-from apps.support.ai.testing.pdfs import password_protected_pdf, pdf_bytes
-from apps.support.ai.testing.sheets import scanned_sheet
+from tools.testing.documents import text_images as ti
+from tools.testing.documents.pdfs import password_protected_pdf, pdf_bytes
+from tools.testing.documents.sheets import scanned_sheet
 from tools.testing.media_storage import media_root  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]

@@ -5,7 +5,7 @@ import pytest
 
 from apps.support.ai.services import ocr
 from apps.support.ai.services.imaging import decode_image
-from apps.support.ai.testing import text_images as ti
+from tools.testing.documents import text_images as ti
 
 CASES = {
     "english-clean": (ti.ENGLISH_LINES, False, {}, 0.05),

@@ -8,7 +8,7 @@ import pytest
 from apps.support.ai.services import omr
 from apps.support.ai.services.omr_layout import load_spec
 from apps.support.ai.services.omr_render import render_sheet, write_pdf
-from apps.support.ai.testing.sheets import random_marks, scanned_sheet
+from tools.testing.documents.sheets import random_marks, scanned_sheet
 
 SCANS = [
     # degrees, scale, noise sd, questions

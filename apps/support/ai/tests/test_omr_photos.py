@@ -10,9 +10,9 @@ import pytest
 from apps.support.ai.services import omr
 from apps.support.ai.services.imaging import decode_image
 from apps.support.ai.services.omr_layout import load_spec
-from apps.support.ai.testing import photos
-from apps.support.ai.testing import text_images as ti
-from apps.support.ai.testing.sheets import random_marks
+from tools.testing.documents import photos
+from tools.testing.documents import text_images as ti
+from tools.testing.documents.sheets import random_marks
 
 SPEC = load_spec()
 

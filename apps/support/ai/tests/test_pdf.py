@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from apps.support.ai.services import pdf, sniffing
-from apps.support.ai.testing.pdfs import password_protected_pdf, pdf_bytes
+from tools.testing.documents.pdfs import password_protected_pdf, pdf_bytes
 
 
 def _page(width: int, height: int, ink_at: tuple[int, int]) -> np.ndarray:

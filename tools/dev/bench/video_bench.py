@@ -1,0 +1,168 @@
+"""Benchmark: the video worker's wall time for one transcode against the bare ffmpeg
+command line for the same ladder, side by side on the same input in one run.
+
+    python3 tools/dev/bench/video_bench.py [--seconds 60] [--size 1920x1080] [--rate 30]
+        [--preset veryfast] [--repeat 1]
+
+  input    generated once: lavfi testsrc2 + a sine tone, x264 ultrafast, --seconds long
+  ffmpeg   the exact argv the worker builds (apps.support.video.services.command), minus
+           -progress: one run, every rendition (1080p/720p/360p) and the poster
+  worker   `python -m apps.worker.video.sqs_main --once` against moto's SQS (in this
+           process, 127.0.0.1, ephemeral port), a fresh SQLite file and the filesystem
+           storage: timed from sending the message to the process's exit, so it includes
+           interpreter and Django start-up, the SQS round trips, ffprobe, progress
+           writes, publishing to storage and the status changes. "handler" is the part
+           between the job's start and "ready" as the database records it.
+
+Rounds alternate ffmpeg then worker; with --repeat > 1 the medians are reported. The
+goal is worker/ffmpeg <= 1.05.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(_REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(_REPO_ROOT))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--rate", type=int, default=30)
+    parser.add_argument("--preset", default="veryfast", help="x264 preset for both sides")
+    parser.add_argument("--segment-seconds", type=int, default=6)
+    parser.add_argument("--repeat", type=int, default=1)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    width, height = (int(v) for v in args.size.split("x"))
+    with tempfile.TemporaryDirectory(prefix="video-bench-") as scratch:
+        work = Path(scratch)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "PYTHONPATH": ":".join(sys.path),
+            "DJANGO_SETTINGS_MODULE": "apps.worker.settings",
+            "DJANGO_DEBUG": "1",
+            "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
+            "ACADEMY_DATA_DIR": str(work / "data"),
+            "MEDIA_ROOT": str(work / "media"),
+            "SQS_VIDEO_QUEUE": f"bench-video-{uuid.uuid4().hex[:8]}",
+            "SQS_WAIT_TIME_SECONDS": "1",
+            "SQS_VISIBILITY_TIMEOUT": "120",
+            "VIDEO_X264_PRESET": args.preset,
+            "VIDEO_HLS_SEGMENT_SECONDS": str(args.segment_seconds),
+            "VIDEO_WORK_DIR": str(work),
+        }
+        from tools.testing.media import make_video
+        from tools.testing.sqs_server import start_sqs_server
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+        server, sqs = start_sqs_server()
+        env.update(sqs.env())
+        os.environ.update(env)
+        try:
+            import django
+
+            django.setup()
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
+            print(f"generating a {args.seconds:g} s {width}x{height} input ...", flush=True)
+            source = make_video(work / "input.mp4", width=width, height=height, seconds=args.seconds,
+                                rate=args.rate)
+            bare, worker, handler = [], [], []
+            for round_no in range(1, args.repeat + 1):
+                bare.append(run_bare(source, work / f"bare-{round_no}", args))
+                print(f"round {round_no}: ffmpeg {bare[-1]:.2f} s", flush=True)
+                total, inside = run_worker(source, env, sqs)
+                worker.append(total)
+                handler.append(inside)
+                print(f"round {round_no}: worker {total:.2f} s (handler {inside:.2f} s)", flush=True)
+        finally:
+            server.stop()
+    report(args, bare, worker, handler)
+    return 0
+
+
+def run_bare(source: Path, out_dir: Path, args) -> float:
+    from django.conf import settings
+
+    from apps.support.video.services.command import TranscodePlan, ffmpeg_command
+    from apps.support.video.services.ladder import renditions_for
+    from apps.support.video.services.probe import probe_source
+
+    info = probe_source(str(source))
+    plan = TranscodePlan(source=source, out_dir=out_dir, renditions=renditions_for(info.width, info.height),
+                         has_audio=info.has_audio, duration=info.duration, frame_rate=info.frame_rate,
+                         segment_seconds=settings.VIDEO_HLS_SEGMENT_SECONDS, preset=args.preset)
+    for rendition in plan.renditions:
+        plan.rendition_dir(rendition).mkdir(parents=True)
+    argv = ffmpeg_command(plan, progress=None)
+    started = time.monotonic()
+    subprocess.run(argv, check=True)
+    return time.monotonic() - started
+
+
+def run_worker(source: Path, env: dict, sqs) -> tuple[float, float]:
+    from django.core.files import File
+    from django.core.files.storage import storages
+
+    from apps.core.services.api_keys import create_tenant
+    from apps.domains.lectures import keys, services
+    from apps.domains.lectures.models import LectureVideo
+    from apps.shared.contracts import VideoTranscodeMessage
+    from apps.support.video.services.queue import VideoSQSQueue
+
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    lecture = services.create_lecture(tenant=create_tenant(name=slug, slug=slug), title="bench")
+    video_id = uuid.uuid4()
+    key = keys.source_key(tenant_id=lecture.tenant_id, lecture_id=lecture.id, video_id=video_id, extension="mp4")
+    with open(source, "rb") as handle:
+        key = storages["default"].save(key, File(handle, name=source.name))
+    video = services.create_video(lecture=lecture, video_id=video_id, source_key=key, original_filename="in.mp4",
+                                  size_bytes=source.stat().st_size, container="mp4")
+    queue = VideoSQSQueue(client=sqs.client())
+    queue.ensure()
+    started = time.monotonic()
+    queue.send(VideoTranscodeMessage(job_id=video.job_id, tenant_id=video.tenant_id, video_id=video.id,
+                                     source_key=video.source_key))
+    result = subprocess.run([sys.executable, "-m", "apps.worker.video.sqs_main", "--once"], env=env,
+                            capture_output=True, text=True, check=False)
+    total = time.monotonic() - started
+    video = LectureVideo.objects.get(pk=video.pk)
+    if result.returncode != 0 or video.status != "ready":
+        raise SystemExit(f"worker failed ({result.returncode}, {video.status}: {video.failure_reason}):\n"
+                         f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return total, (video.finished_at - video.processing_started_at).total_seconds()
+
+
+def report(args, bare: list[float], worker: list[float], handler: list[float]) -> None:
+    b, w, h = statistics.median(bare), statistics.median(worker), statistics.median(handler)
+    print()
+    print(f"video bench: {args.seconds:g} s {args.size} @ {args.rate} fps, preset {args.preset}, "
+          f"{args.segment_seconds} s segments, {args.repeat} round(s), {os.cpu_count()} CPUs, "
+          f"{platform.python_implementation()} {platform.python_version()}")
+    print(f"  {'':28} {'seconds':>8} {'vs ffmpeg':>10}")
+    print(f"  {'bare ffmpeg command line':28} {b:8.2f} {1:10.3f}")
+    print(f"  {'worker (process, --once)':28} {w:8.2f} {w / b:10.3f}")
+    print(f"  {'worker handler (in DB)':28} {h:8.2f} {h / b:10.3f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

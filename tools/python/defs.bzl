@@ -1,5 +1,0 @@
-"""Public entry for the host Python toolchain."""
-
-load("//tools/python/private:host_python.bzl", _host_python = "host_python")
-
-host_python = _host_python

@@ -1,0 +1,5 @@
+"""Public entry for the host Python toolchain."""
+
+load("//tools/rules/python/private:host_python.bzl", _host_python = "host_python")
+
+host_python = _host_python
