@@ -15,6 +15,7 @@ from tools.testing.documents import text_images as ti
 from tools.testing.documents.pdfs import pdf_bytes
 from tools.testing.documents.photos import sheet_photo
 from tools.testing.documents.sheets import scanned_sheet
+from tools.testing.local_platform import AI_CPU_WORKER
 
 MIXED_PAGE = ti.KOREAN_LINES[:2] + ti.ENGLISH_LINES[:2]
 PDF_PAGES = [ti.ENGLISH_LINES[2:], ti.KOREAN_LINES[2:]]
@@ -52,8 +53,8 @@ class Run:
 @pytest.fixture(scope="module")
 def run(stack) -> Run:
     """Every job created through the API (each is "queued"), then `--once` drains the queue."""
-    http = stack.http(stack.api_key("daechi"))
     api = stack.start_api()
+    http = stack.client(stack.api_key("daechi"))
 
     def submit(filename: str, data: bytes, **fields) -> str:
         response = http.post(f"{api}/api/v1/ai/jobs/", data=fields, files={"file": (filename, data)})
@@ -78,7 +79,7 @@ def run(stack) -> Run:
     assert {name: http.get(f"{api}/api/v1/ai/jobs/{i}/").json()["status"] for name, i in jobs.items()} == \
         dict.fromkeys(jobs, "queued")
 
-    worker = stack.start_worker("--once")
+    worker = stack.start_worker(AI_CPU_WORKER, "--once")
     assert worker.wait(120) == 0, stack.log("worker")
     return Run(api=api, http=http, jobs=jobs, answer_key=answer_key, questions=questions)
 
@@ -90,7 +91,7 @@ def test_a_corrupt_image_fails_with_the_reason_and_the_worker_goes_on(run, stack
     assert {name: job["status"] for name, job in rest.items()} == dict.fromkeys(rest, "succeeded")
     assert all(job["finished_at"] > corrupt["finished_at"] for job in rest.values())
     # Its message was dropped, not retried into the DLQ.
-    assert stack.visible_messages() == 0 and stack.visible_messages(dlq=True) == 0
+    assert stack.visible_messages("ai-cpu") == 0 and stack.visible_messages("ai-cpu", dlq=True) == 0
 
 
 def test_ocr_reads_a_korean_and_english_page(run):
@@ -131,7 +132,7 @@ def test_embeddings_find_similar_questions(run):
 
 
 def test_another_academy_sees_none_of_it(run, stack):
-    other = stack.http(stack.api_key("other"))
+    other = stack.client(stack.api_key("other"))
     api = run.api
     urls = [f"{api}/api/v1/ai/jobs/{i}/" for i in run.jobs.values()] + [
         f"{api}/api/v1/ai/answer-keys/{run.answer_key}/",

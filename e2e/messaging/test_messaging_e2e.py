@@ -9,14 +9,22 @@ import threading
 import uuid
 
 from apps.shared.contracts import SendMessagesMessage
-from e2e.messaging.harness import WEBHOOK_SECRET, wait_until
+from e2e.messaging.harness import WEBHOOK_SECRET
+from tools.testing.waiting import wait_until
 
 PRICE = 20
 
 
+def _post(http, path, body):
+    """(status, JSON body) of a POST, for the answers a test compares."""
+    response = http.post(path, json=body)
+    return response.status_code, response.json()
+
+
 def _batch_done(http, batch_id):
-    status, body = http.get(f"/api/v1/messages/{batch_id}/")
-    return body if status == 200 and body["status"] == "done" else None
+    response = http.get(f"/api/v1/messages/{batch_id}/")
+    body = response.json()
+    return body if response.status_code == 200 and body["status"] == "done" else None
 
 
 def _ledger(messaging, slug):
@@ -32,15 +40,15 @@ def test_fifty_parallel_sends_against_credits_for_twenty_accept_exactly_twenty(m
     messaging.start_api(workers=3, threads=8)
     operator = messaging.tenant("platform", staff=True)
     academy = messaging.tenant("daechi")
-    assert operator.post("/api/v1/credits/top-ups/", {"tenant": "daechi", "amount": 20 * PRICE})[0] == 201
+    assert _post(operator, "/api/v1/credits/top-ups/", {"tenant": "daechi", "amount": 20 * PRICE})[0] == 201
 
     barrier = threading.Barrier(50)
     results = []
 
     def send(n):
         barrier.wait()
-        results.append(academy.post("/api/v1/messages/", {"type": "sms", "text": "보강 안내",
-                                                          "recipients": [f"010-5555-{n:04d}"]}))
+        results.append(_post(academy, "/api/v1/messages/", {"type": "sms", "text": "보강 안내",
+                                                            "recipients": [f"010-5555-{n:04d}"]}))
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(50)]
     for thread in threads:
@@ -73,10 +81,10 @@ def test_a_worker_killed_between_the_provider_call_and_the_commit_sends_each_mes
     messaging.start_api(workers=1, threads=4)
     operator = messaging.tenant("platform", staff=True)
     academy = messaging.tenant("daechi")
-    operator.post("/api/v1/credits/top-ups/", {"tenant": "daechi", "amount": 1000})
+    _post(operator, "/api/v1/credits/top-ups/", {"tenant": "daechi", "amount": 1000})
     numbers = [f"010-7777-{n:04d}" for n in range(5)]
-    status, created = academy.post("/api/v1/messages/", {"type": "sms", "text": "성적표가 나왔습니다",
-                                                         "recipients": numbers})
+    status, created = _post(academy, "/api/v1/messages/", {"type": "sms", "text": "성적표가 나왔습니다",
+                                                           "recipients": numbers})
     assert status == 201
 
     recorded = messaging.fake.hold_next()  # SOLAPI takes the messages; its answer never arrives
@@ -104,10 +112,10 @@ def test_a_job_delivered_twice_sends_once_per_recipient(messaging):
     messaging.start_api(workers=1, threads=4)
     operator = messaging.tenant("platform", staff=True)
     academy = messaging.tenant("daechi")
-    operator.post("/api/v1/credits/top-ups/", {"tenant": "daechi", "amount": 1000})
+    _post(operator, "/api/v1/credits/top-ups/", {"tenant": "daechi", "amount": 1000})
     numbers = [f"010-8888-{n:04d}" for n in range(6)]
-    status, created = academy.post("/api/v1/messages/", {"type": "sms", "text": "수업료 안내",
-                                                         "recipients": numbers})
+    status, created = _post(academy, "/api/v1/messages/", {"type": "sms", "text": "수업료 안내",
+                                                           "recipients": numbers})
     assert status == 201
     # The same job again, as SQS may deliver it (at-least-once), twice over.
     [(tenant_id,)] = messaging.sql("SELECT id FROM core_tenant WHERE slug = 'daechi'")
@@ -131,10 +139,10 @@ def test_delivery_reports_refund_failed_deliveries_once(messaging):
     messaging.start_api(workers=1, threads=4)
     operator = messaging.tenant("platform", staff=True)
     academy = messaging.tenant("daechi")
-    operator.post("/api/v1/credits/top-ups/", {"tenant": "daechi", "amount": 1000})
+    _post(operator, "/api/v1/credits/top-ups/", {"tenant": "daechi", "amount": 1000})
     numbers = ["010-9999-0001", "010-9999-0002", "010-9999-0003"]
     messaging.fake.refuse.add("01099990003")  # refused by the provider at once: released
-    status, created = academy.post("/api/v1/messages/", {"type": "sms", "text": "상담 안내", "recipients": numbers})
+    status, created = _post(academy, "/api/v1/messages/", {"type": "sms", "text": "상담 안내", "recipients": numbers})
     assert status == 201
     worker = messaging.start_worker("--once")
     assert worker.wait(60) == 0, messaging.log_of(worker)

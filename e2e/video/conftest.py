@@ -1,6 +1,6 @@
 import pytest
 
-from e2e.stack import Stack
+from e2e.pipeline import pipeline
 from tools.testing.sqs_server import sqs_server  # noqa: F401
 
 
@@ -8,7 +8,7 @@ from tools.testing.sqs_server import sqs_server  # noqa: F401
 def make_stack(tmp_path, sqs_server):  # noqa: F811
     stacks = []
 
-    def make(**kwargs) -> Stack:
+    def make(**kwargs):
         env = {
             # Served straight from the bucket, as a player would fetch it through a CDN.
             "AWS_DEFAULT_ACL": "public-read",
@@ -17,11 +17,10 @@ def make_stack(tmp_path, sqs_server):  # noqa: F811
             "VIDEO_WORK_DIR": str(tmp_path),
             **kwargs,
         }
-        stack = Stack(tmp_path, sqs_server, worker="apps.worker.video.sqs_main", queue_setting="SQS_VIDEO_QUEUE",
-                      **env)
+        stack = pipeline(tmp_path, sqs_server, role="video", **env)
         stacks.append(stack)
         return stack
 
     yield make
     for stack in stacks:
-        stack.close()
+        stack.stop(grace_seconds=0)

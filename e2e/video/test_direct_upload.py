@@ -14,6 +14,7 @@ from http.client import HTTPConnection
 import requests
 
 from tools.testing import media
+from tools.testing.local_platform import VIDEO_WORKER
 from tools.testing.tcp_proxy import FlakyProxy
 
 MiB = 1024 * 1024
@@ -32,14 +33,14 @@ def md5_b64(data: bytes) -> str:
 
 
 def run_worker(stack):
-    worker = stack.start_worker("--once")
+    worker = stack.start_worker(VIDEO_WORKER, "--once")
     assert worker.wait(120) == 0, stack.log("worker")
 
 
 def test_three_parts_to_s3_interrupted_resumed_completed_and_transcoded(make_stack, tmp_path):
     stack = make_stack()
     api = stack.start_api()
-    http = stack.http(stack.api_key("daechi"))
+    http = stack.client(stack.api_key("daechi"))
     lecture = http.post(f"{api}/api/v1/lectures/", json={"title": "Calculus"}).json()
     data = big_video(tmp_path).read_bytes()
     parts = [data[i:i + PART] for i in range(0, len(data), PART)]
@@ -51,7 +52,7 @@ def test_three_parts_to_s3_interrupted_resumed_completed_and_transcoded(make_sta
     upload = started.json()
     assert upload["part_count"] == 3 and upload["storage"] == "s3"
     for url, body in zip(upload["part_urls"], parts):
-        assert url["url"].startswith(stack.sqs_server.endpoint_url)  # straight to S3, not through the API
+        assert url["url"].startswith(stack.sqs.endpoint_url)  # straight to S3, not through the API
         assert requests.put(url["url"], data=body, headers=url["headers"], timeout=30).status_code == 200
     # The connection is gone; the client comes back and asks the storage what it holds.
     shown = http.get(f"{uploads}{upload['id']}/").json()
@@ -66,7 +67,7 @@ def test_three_parts_to_s3_interrupted_resumed_completed_and_transcoded(make_sta
     video = done.json()["video"]
     assert video["status"] == "queued"
     [key] = [k for k in stack.keys("lectures/") if k.endswith(f"{video['id']}/source")]
-    stored = stack.s3.get_object(Bucket=stack.bucket, Key=key)["Body"].read()
+    stored = stack.s3().get_object(Bucket=stack.bucket, Key=key)["Body"].read()
     assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(data).hexdigest()
 
     run_worker(stack)
@@ -78,7 +79,7 @@ def test_the_uploader_survives_a_dropped_connection_and_resumes_on_the_filesyste
     stack = make_stack(MEDIA_STORAGE="filesystem")
     api = stack.start_api()
     key = stack.api_key("daechi")
-    http = stack.http(key)
+    http = stack.client(key)
     lecture = http.post(f"{api}/api/v1/lectures/", json={"title": "Calculus"}).json()
     source = big_video(tmp_path)
     host, port = api.removeprefix("http://").split(":")
@@ -124,7 +125,7 @@ def test_a_part_sent_slower_than_gunicorns_timeout_still_arrives(make_stack, tmp
     worker mid-part; the API server runs threaded workers, which keep telling it."""
     stack = make_stack(MEDIA_STORAGE="filesystem")
     api = stack.start_api(timeout=2)
-    http = stack.http(stack.api_key("daechi"))
+    http = stack.client(stack.api_key("daechi"))
     lecture = http.post(f"{api}/api/v1/lectures/", json={"title": "Calculus"}).json()
     data = big_video(tmp_path).read_bytes()
     part = data[:PART]

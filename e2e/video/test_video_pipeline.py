@@ -8,6 +8,7 @@ import signal
 import requests
 
 from tools.testing import media
+from tools.testing.local_platform import VIDEO_WORKER
 from tools.testing.waiting import wait_until
 
 
@@ -15,11 +16,11 @@ def test_upload_transcode_and_play(make_stack, tmp_path):
     stack = make_stack()
     key = stack.api_key("daechi")
     api = stack.start_api()
-    http = stack.http(key)
-    video_url = stack.upload_video(http, media.make_video(tmp_path / "camera.mov", width=1280, height=720, seconds=3))
+    http = stack.client(key)
+    video_url = http.upload_video(media.make_video(tmp_path / "camera.mov", width=1280, height=720, seconds=3))
     assert http.get(video_url).json()["status"] == "queued"
 
-    worker = stack.start_worker("--once")
+    worker = stack.start_worker(VIDEO_WORKER, "--once")
     assert worker.wait(90) == 0, stack.log("worker")
 
     video = http.get(video_url).json()
@@ -27,7 +28,7 @@ def test_upload_transcode_and_play(make_stack, tmp_path):
     assert [(r["name"], r["width"], r["height"]) for r in video["renditions"]] == [("720p", 1280, 720),
                                                                                     ("360p", 640, 360)]
     master = video["playback_url"]
-    assert master.startswith(stack.sqs_server.endpoint_url) and master.endswith("/master.m3u8")
+    assert master.startswith(stack.sqs.endpoint_url) and master.endswith("/master.m3u8")
     # Playback needs no API key: media is served by the storage (a CDN in production).
     playlist = requests.get(master, timeout=10)
     assert playlist.status_code == 200 and playlist.text.startswith("#EXTM3U")
@@ -41,7 +42,7 @@ def test_upload_transcode_and_play(make_stack, tmp_path):
     assert requests.get(video["thumbnail_url"], timeout=10).content[:2] == b"\xff\xd8"  # a JPEG
 
     # Another academy's key sees none of it.
-    other = stack.http(stack.api_key("other"))
+    other = stack.client(stack.api_key("other"))
     assert other.get(video_url).status_code == 404
     assert other.get(f"{api}/api/v1/lectures/").json()["results"] == []
 
@@ -51,11 +52,11 @@ def test_a_worker_killed_mid_transcode_publishes_nothing_and_the_retry_finishes(
     stack = make_stack(visibility_timeout=3, VIDEO_X264_PRESET="veryfast")
     key = stack.api_key("daechi")
     stack.start_api()
-    http = stack.http(key)
-    video_url = stack.upload_video(http, media.make_video(tmp_path / "long.mp4", width=1920, height=1080, seconds=6,
-                                                          rate=20))
+    http = stack.client(key)
+    video_url = http.upload_video(media.make_video(tmp_path / "long.mp4", width=1920, height=1080, seconds=6,
+                                                   rate=20))
 
-    worker = stack.start_worker(name="killed")
+    worker = stack.start_worker(VIDEO_WORKER, name="killed")
     wait_until(lambda: http.get(video_url).json()["progress_percent"] > 0, 60, "transcode progress", 0.2)
     os.killpg(worker.pid, signal.SIGKILL)  # the worker and its ffmpeg, mid-transcode
     worker.wait(10)
@@ -65,8 +66,8 @@ def test_a_worker_killed_mid_transcode_publishes_nothing_and_the_retry_finishes(
     assert video["playback_url"] is None
     assert not [k for k in stack.keys("lectures/") if k.endswith("master.m3u8")]
 
-    wait_until(lambda: stack.visible_messages() > 0, 30, "the message to come back", 0.5)
-    retry = stack.start_worker("--once", name="retry")
+    wait_until(lambda: stack.visible_messages("video") > 0, 30, "the message to come back", 0.5)
+    retry = stack.start_worker(VIDEO_WORKER, "--once", name="retry")
     assert retry.wait(120) == 0, stack.log("retry")
     video = http.get(video_url).json()
     assert video["status"] == "ready", video

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from tools.testing import media
+from tools.testing.local_platform import VIDEO_WORKER
 from tools.testing.waiting import wait_until
 
 
@@ -39,10 +40,10 @@ def transcoding(make_stack, tmp_path: Path):
     """A stack whose worker is mid-transcode: (stack, worker, the pids of the worker's ffmpeg)."""
     # Long enough that ffmpeg outlasts the stack's 2 s shutdown grace by several seconds.
     stack = make_stack(VIDEO_X264_PRESET="medium")
-    http = stack.http(stack.api_key("daechi"))
     stack.start_api()
-    stack.upload_video(http, media.make_video(tmp_path / "long.mp4", width=1280, height=720, seconds=20, rate=25))
-    worker = stack.start_worker()
+    http = stack.client(stack.api_key("daechi"))
+    http.upload_video(media.make_video(tmp_path / "long.mp4", width=1280, height=720, seconds=20, rate=25))
+    worker = stack.start_worker(VIDEO_WORKER)
     ffmpegs = wait_until(lambda: ffmpeg_children(worker.pid, tmp_path), 60, "the worker's ffmpeg", 0.1)
     return stack, worker, ffmpegs
 

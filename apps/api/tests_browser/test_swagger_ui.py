@@ -9,12 +9,12 @@ REQUIRED_ASSETS = ["swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "s
 def test_page_loads_every_asset(swagger, api):
     assets = swagger.assets()
     failed = [asset for asset in assets if asset.status != 200]
-    assert not failed, f"assets that did not load: {failed}\n--- api.log ---\n{api.log()[-3000:]}"
+    assert not failed, f"assets that did not load: {failed}\n--- api.log ---\n{api.log('api')[-3000:]}"
     loaded = [asset.url for asset in assets]
     for name in REQUIRED_ASSETS:
-        assert any(url.startswith(api.url + "/static/") and url.endswith("/" + name) for url in loaded), (
+        assert any(url.startswith(api.api_url + "/static/") and url.endswith("/" + name) for url in loaded), (
             f"{name} was never requested; the page requested {loaded}")
-    assert all(url.startswith(api.url + "/") for url in loaded), f"the page reached beyond the API: {loaded}"
+    assert all(url.startswith(api.api_url + "/") for url in loaded), f"the page reached beyond the API: {loaded}"
     swagger.wait_for_operations()
     assert swagger.console_errors() == []
 

@@ -73,7 +73,7 @@ def test_racing_takeovers_of_an_expired_lease_make_exactly_one_owner(database, t
 def test_a_takeover_waits_for_a_finishing_transaction_and_then_finds_the_job_done(database):
     job = uuid.uuid4()
     assert _result(_start(database, "claim", job, "slow", -1))["outcome"] == "claimed"
-    slow = _start(database, "work", job, "slow", 1.5)
+    slow = _start(database, "work", job, "slow", 3.0)
     assert slow.stdout.readline().startswith("finished")  # its finish() is in, not committed
     taker = _result(_start(database, "claim", job, "taker", 60))
     assert taker["outcome"] == "already_done" and taker["seconds"] > 0.5  # it waited for the commit

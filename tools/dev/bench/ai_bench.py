@@ -1,6 +1,6 @@
 """Benchmark: the AI worker's three kinds of work, in process, on generated inputs.
 
-    python3 tools/dev/bench/ai_bench.py [--device cpu|cuda] [--seconds 5] [--only ocr,omr,embed]
+    tools/bazel run //tools/dev/bench:ai_bench -- [--device cpu|cuda] [--seconds 5] [--only ocr,omr,embed]
 
   ocr     pages/s: a page of 8 Korean and English lines, turned 2 degrees with noise, through
           ocr.recognise() (preprocessing + tesseract, languages kor+eng)
@@ -20,11 +20,6 @@ import os
 import platform
 import sys
 import time
-from pathlib import Path
-
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
 
 
 def rate(work, *, seconds: float, items: int = 1) -> tuple[float, int]:

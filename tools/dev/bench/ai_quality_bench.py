@@ -31,11 +31,9 @@ import sys
 import time
 from pathlib import Path
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
+_REPO_ROOT = Path(__file__).resolve().parents[3]
 
-TESTING = _REPO_ROOT / "apps" / "support" / "ai" / "testing"
+TESTING = _REPO_ROOT / "tools" / "testing" / "documents"
 QUESTION_COUNTS = (20, 45, 60, 75)
 
 

@@ -7,9 +7,9 @@ CLI's wall time) and - when import-linter is importable - import-linter's
 ``lint_imports()`` / ``lint-imports --no-cache`` on the same tree with an
 equivalent forbidden contract.
 
-    python3 tools/dev/bench/forbidden_imports_bench.py --modules 20000
+    tools/bazel run //tools/dev/bench:forbidden_imports_bench -- --modules 20000
 
-Stdlib only.  The tree is written to a temporary directory and removed
+The tree is written to a temporary directory and removed
 afterwards unless --keep is given.
 """
 
@@ -27,9 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
+_REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # Share of the generated modules per layer, in import order: a module may only
 # import modules of its own layer that come later in the list, or of a later

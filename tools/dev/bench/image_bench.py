@@ -1,12 +1,13 @@
 """Image build figures, side by side in one run on this machine.
 
-    python3 tools/dev/bench/image_bench.py [--images LABEL ...] [--skip-clean]
+    tools/bazel run //tools/dev/bench:image_bench -- [--images LABEL ...]
 
 For each image: the clean build time (after `bazel clean`), the incremental rebuild time
 after a one-line change to the worker's entry module (and how many layers changed), the
 size of each layer, and whether two clean builds give the same digest. Then each worker
 image's size next to the naive image built from api.txt on the same system base.
-Run from the workspace root; it drives tools/bazel and restores the edited files.
+It works in the workspace `bazel run` was started from, drives tools/bazel there (the
+outer command has finished by then) and restores the edited files.
 """
 
 import argparse
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", nargs="*", default=list(IMAGES))
     args = parser.parse_args(argv)
+    os.chdir(os.environ.get("BUILD_WORKSPACE_DIRECTORY", "."))
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     rows = []
     for label in args.images:

@@ -1,13 +1,13 @@
 """Benchmark: recipients per second through API -> queue -> worker -> SOLAPI, and the
 database round trips each recipient costs.
 
-    python3 tools/dev/bench/messaging_bench.py [--recipients 10000] [--batch-size 500]
+    tools/bazel run //tools/dev/bench:messaging_bench -- [--recipients 10000] [--batch-size 500]
         [--rate-limit 0] [--runs 1] [--api-workers 2]
 
 Everything is real and local: a throwaway PostgreSQL server (tools/testing/postgres.py)
 with `log_statement = all`, moto's SQS server, the fake SOLAPI (tools/testing/fake_solapi.py)
 reached through the real solapi SDK, the API under gunicorn and the messaging worker as
-subprocesses with the real settings. One POST /api/v1/messages/ carries every recipient;
+subprocesses with the real settings (tools/testing/local_platform.py). One POST /api/v1/messages/ carries every recipient;
 the clock stops when the batch is `done` in the database.
 
 Round trips are counted by the server: every statement PostgreSQL logs (BEGIN, COMMIT and
@@ -15,54 +15,28 @@ SAVEPOINTs included) is one client round trip, attributed to the API or the work
 the connection's application_name. Prints one table per run, then checks that each
 number got exactly one message and that the ledger balances (the audit binary).
 
-Needs an interpreter with requirements/all.lock installed (Django, DRF, gunicorn, boto3,
-moto, psycopg2, solapi, pytest) and PostgreSQL's binaries (tools/bazel installs them).
+Needs PostgreSQL's server programs (tools/bazel installs them).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
 import platform
 import re
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
-
-from tools.testing.api_process import issued_key  # noqa: E402
-from tools.testing.waiting import free_port  # noqa: E402
-
-MIGRATE = ("import django; django.setup(); from django.core.management import call_command; "
-           "call_command('migrate', verbosity=0)")
-
-
-def _http(method: str, url: str, key: str, body=None, timeout: float = 300) -> tuple[int, dict]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"Api-Key {key}", "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
+from apps.shared.contracts import SendMessagesMessage
+from tools.testing.fake_solapi import FakeSolapi
+from tools.testing.local_platform import MESSAGING_WORKER, LocalPlatform, PlatformError
+from tools.testing.postgres import PostgresServer, find_bin_dir
 
 
 class Bench:
     def __init__(self, args, workdir: Path):
-        from tools.testing.fake_solapi import FakeSolapi
-        from tools.testing.postgres import PostgresServer, find_bin_dir
-        from tools.testing.sqs_server import start_sqs_server, unique_name
-
         self.args, self.workdir = args, workdir
         bin_dir = find_bin_dir()
         if bin_dir is None:
@@ -74,16 +48,21 @@ class Bench:
         self._sql("ALTER SYSTEM SET log_line_prefix = '[%a] '")
         self._sql("SELECT pg_reload_conf()")
         self.db_url = self.pg.create_database("bench")
-        self.moto, self.sqs = start_sqs_server()
         self.fake = FakeSolapi().start()
-        self.queue_name = unique_name("bench-messaging")
-        from apps.core.queues import SQSQueue
-        from apps.shared.contracts import SendMessagesMessage
+        self.platform = LocalPlatform(workdir / "platform", database_url=self.url_for("bench-setup"), env={
+            "MESSAGING_RATE_LIMIT_PER_SECOND": str(args.rate_limit),
+            "MESSAGING_PROVIDER_BATCH_SIZE": str(args.batch_size),
+            "MESSAGING_MAX_RECIPIENTS_PER_REQUEST": str(max(10_000, args.recipients)),
+            **self.fake.env(),
+        })
+        self.platform.start_sqs()
+        self.platform.create_queue("messaging", visibility_timeout=60, max_receive_count=5,
+                                   message_type=SendMessagesMessage)
+        self.platform.migrate()
 
-        SQSQueue(name=self.queue_name, message_type=SendMessagesMessage, client=self.sqs.client()).ensure(
-            visibility_timeout=60, max_receive_count=5)
-        self.procs: list[subprocess.Popen] = []
-        self._run_py(MIGRATE, app="bench-setup", settings="apps.api.config.settings")
+    def url_for(self, app: str) -> str:
+        """The database URL for one process, named in the server's log by application_name."""
+        return f"{self.db_url}?application_name={app}"
 
     def _sql(self, statement: str):
         import psycopg2
@@ -97,54 +76,10 @@ class Bench:
         finally:
             connection.close()
 
-    def env(self, app: str, **extra) -> dict:
-        return {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-            "PYTHONPATH": os.pathsep.join([str(_REPO_ROOT), *sys.path]),
-            "DATABASE_URL": f"{self.db_url}?application_name={app}", "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "bench", "ACADEMY_DATA_DIR": str(self.workdir / "data"),
-            "SQS_MESSAGING_QUEUE": self.queue_name, "SQS_WAIT_TIME_SECONDS": "1",
-            "MESSAGING_RATE_LIMIT_PER_SECOND": str(self.args.rate_limit),
-            "MESSAGING_PROVIDER_BATCH_SIZE": str(self.args.batch_size),
-            "MESSAGING_MAX_RECIPIENTS_PER_REQUEST": str(max(10_000, self.args.recipients)),
-            **self.sqs.env(), **self.fake.env(), **extra,
-        }
-
-    def _run_py(self, code: str, *, app: str, settings: str) -> str:
-        result = subprocess.run([sys.executable, "-c", code], env={**self.env(app), "DJANGO_SETTINGS_MODULE": settings},
-                                capture_output=True, text=True, check=False)
-        if result.returncode:
-            sys.exit(f"failed: {code}\n{result.stdout}\n{result.stderr}")
-        return result.stdout
-
-    def manage(self, *args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "apps.api.manage", *args], env=self.env("bench-setup"),
-                                capture_output=True, text=True, check=False)
-        if result.returncode:
-            sys.exit(f"manage {args} failed:\n{result.stderr}")
-        return result.stdout
-
-    def start_api(self) -> str:
-        port = free_port()
-        log = open(self.workdir / "api.log", "wb")  # noqa: SIM115
-        self.procs.append(subprocess.Popen(
-            [sys.executable, "-m", "apps.api.server", "--bind", f"127.0.0.1:{port}", "--workers",
-             str(self.args.api_workers), "--timeout", "300"], env=self.env("bench-api"), stdout=log,
-            stderr=subprocess.STDOUT))
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=1):
-                    return url
-            except OSError:
-                time.sleep(0.2)
-        sys.exit(f"the API did not start; see {self.workdir / 'api.log'}")
-
-    def start_worker(self) -> None:
-        log = open(self.workdir / "worker.log", "wb")  # noqa: SIM115
-        self.procs.append(subprocess.Popen([sys.executable, "-m", "apps.worker.messaging.sqs_main"],
-                                           env=self.env("bench-worker"), stdout=log, stderr=subprocess.STDOUT))
+    def start(self) -> None:
+        self.platform.start_api(workers=self.args.api_workers, timeout=300,
+                                env={"DATABASE_URL": self.url_for("bench-api")})
+        self.platform.start_worker(MESSAGING_WORKER, env={"DATABASE_URL": self.url_for("bench-worker")})
 
     def log_size(self) -> int:
         return self.pg.log.stat().st_size if self.pg.log.exists() else 0
@@ -164,8 +99,7 @@ class Bench:
     def batch_status(self, batch_id: str) -> str:
         import psycopg2
 
-        connection = psycopg2.connect(self.db_url.replace("postgres://", "postgresql://", 1)
-                                      + "?application_name=bench-probe")
+        connection = psycopg2.connect(self.url_for("bench-probe").replace("postgres://", "postgresql://", 1))
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT status FROM messaging_messagebatch WHERE id = %s", [batch_id])
@@ -175,37 +109,26 @@ class Bench:
             connection.close()
 
     def close(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        self.platform.stop()
         self.fake.stop()
-        self.moto.stop()
         self.pg.stop()
 
 
-def run_once(bench: Bench, api_url: str, key: str, staff_key: str, run: int) -> dict:
+def run_once(bench: Bench, academy, operator, run: int) -> dict:
     n = bench.args.recipients
     price = 20
-    status, _ = _http("POST", f"{api_url}/api/v1/credits/top-ups/", staff_key,
-                      {"tenant": "bench", "amount": n * price})
-    assert status == 201, status
+    operator.call("POST", "/api/v1/credits/top-ups/", expect=201, json={"tenant": "bench", "amount": n * price})
     numbers = [f"010{run:02d}{i:06d}" for i in range(n)]
     body = {"type": "sms", "text": "내일 보강 수업이 있습니다", "recipients": numbers}
     bench.fake.reset()
     mark = bench.log_size()
     started = time.perf_counter()
-    status, created = _http("POST", f"{api_url}/api/v1/messages/", key, body)
+    created = academy.call("POST", "/api/v1/messages/", expect=201, json=body)
     accepted = time.perf_counter()
-    if status != 201:
-        sys.exit(f"the send request failed: {status} {created}")
     deadline = time.monotonic() + 600
     while bench.batch_status(created["id"]) != "done":
         if time.monotonic() > deadline:
-            sys.exit(f"the batch was not done in 600 s; see {bench.workdir}/worker.log")
+            sys.exit(f"the batch was not done in 600 s; see {bench.platform.log_of('worker')}")
         time.sleep(0.02)
     done = time.perf_counter()
     trips = bench.round_trips(mark)
@@ -227,22 +150,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-workers", type=int, default=2)
     args = parser.parse_args(argv)
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
     workdir = Path(tempfile.mkdtemp(prefix="messaging-bench-"))
-    os.chmod(workdir, 0o755)
+    os.chmod(workdir, 0o755)  # the PostgreSQL server's user reaches its data directory through it
     bench = Bench(args, workdir)
     try:
-        out = bench.manage("create_tenant", "--name", "Bench", "--slug", "bench")
-        key = issued_key(out)
-        out = bench.manage("create_tenant", "--name", "Operator", "--slug", "operator", "--staff")
-        staff_key = issued_key(out)
-        api_url = bench.start_api()
-        bench.start_worker()
-        results = [run_once(bench, api_url, key, staff_key, run) for run in range(args.runs)]
-        audit = subprocess.run([sys.executable, "-m", "apps.support.messaging.audit"],
-                               env={**bench.env("bench-audit"),
-                                    "DJANGO_SETTINGS_MODULE": "apps.support.messaging.audit_settings"},
-                               capture_output=True, text=True, check=False)
+        academy_key = bench.platform.api_key("bench", name="Bench")
+        operator_key = bench.platform.api_key("operator", name="Operator", staff=True)
+        bench.start()
+        academy, operator = bench.platform.client(academy_key), bench.platform.client(operator_key)
+        academy.timeout = operator.timeout = 300
+        results = [run_once(bench, academy, operator, run) for run in range(args.runs)]
+        audit = bench.platform.run("apps.support.messaging.audit", env={
+            "DATABASE_URL": bench.url_for("bench-audit"),
+            "DJANGO_SETTINGS_MODULE": "apps.support.messaging.audit_settings"})
+    except PlatformError as exc:
+        sys.exit(f"messaging bench: {exc}")
     finally:
         bench.close()
 

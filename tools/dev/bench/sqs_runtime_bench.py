@@ -1,7 +1,7 @@
 """Benchmark: messages per second through a no-op handler, the worker runtime against a
 naive boto3 loop, side by side on the same local SQS-compatible server.
 
-    python3 tools/dev/bench/sqs_runtime_bench.py [--messages 1000] [--concurrency 8]
+    tools/bazel run //tools/dev/bench:sqs_runtime_bench -- [--messages 1000] [--concurrency 8]
         [--prefetch 10] [--latency-ms 0,10] [--backlog 20] [--database-url URL]
 
   naive loop   ReceiveMessage(MaxNumberOfMessages=1), decode, handle, DeleteMessage: two
@@ -18,8 +18,8 @@ hands out, so a deep queue would measure the server, not the consumers.
 Scenarios (--latency-ms): 0 is plain loopback, where moto's own CPU time per message
 is the limit for both sides; a value such as 10 puts a proxy in front of the server
 that adds that round trip to every request, as the network between a worker and SQS
-does. The server is moto's, in its own process on 127.0.0.1 and an ephemeral port, so it
-does not share the benchmark's interpreter lock. The runtime's database is a fresh
+does. The server is moto's, in its own process on 127.0.0.1 and an ephemeral port
+(tools/testing/sqs_server.py), so it does not share the benchmark's interpreter lock. The runtime's database is a fresh
 SQLite file on tmpfs where there is one (commits should cost what PostgreSQL's do, not a
 disk flush), or --database-url. Prints one table: time, messages/s, SQS calls per
 message (feeder excluded), and the runtime/naive ratio per scenario.
@@ -40,18 +40,7 @@ import time
 import uuid
 from pathlib import Path
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
-
-MOTO = (
-    "import sys\n"
-    "from moto.server import ThreadedMotoServer\n"
-    "server = ThreadedMotoServer(ip_address='127.0.0.1', port=0, verbose=False)\n"
-    "server.start()\n"
-    "print(server.get_host_and_port()[1], flush=True)\n"
-    "sys.stdin.read()\n"
-)
+from tools.testing.sqs_server import start_sqs_server
 
 # Holds every client-to-server chunk for the given milliseconds before passing it on:
 # one added round trip per request.
@@ -85,7 +74,7 @@ def start_child(code: str, *args: str) -> tuple[subprocess.Popen, int]:
                             stderr=subprocess.DEVNULL, text=True)
     port = proc.stdout.readline().strip()
     if not port:
-        raise SystemExit("a helper process did not start (is moto[server] installed?)")
+        raise SystemExit("the latency proxy did not start")
     return proc, int(port)
 
 
@@ -219,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"machine: {platform.platform()}, python {platform.python_version()}, os.cpu_count()={os.cpu_count()}")
     tmp = tempfile.mkdtemp(prefix="sqs-runtime-bench-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-    moto, moto_port = start_child(MOTO)
-    children = [moto]
+    moto, sqs = start_sqs_server()
+    moto_port = int(sqs.endpoint_url.rsplit(":", 1)[1])
+    children = []
     rows, ratios = [], []
     try:
         configure(args.database_url or f"sqlite:///{tmp}/bench.sqlite3", tmp)
@@ -252,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             child.stdin.close()
             child.terminate()
             child.wait(10)
+        moto.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
     print()

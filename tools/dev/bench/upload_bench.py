@@ -4,7 +4,7 @@ side by side in one run: wall time, and the API's peak memory growth and CPU sec
     tools/bazel run //tools/dev/bench:upload_bench -- --size-mib 2048 [--parallel 4] [--part-mib 16]
 
 Scenarios, each against the same API (gunicorn, one sync worker, DJANGO_DEBUG=0) and the
-same moto server (S3 and SQS, in this process on 127.0.0.1):
+same moto server (S3 and SQS, on 127.0.0.1):
 
   old path, filesystem     POST /videos/ multipart (streamed from disk by this client)
   old path, S3             the same with MEDIA_STORAGE=s3 (the API writes the object)
@@ -25,7 +25,6 @@ first bytes; no worker runs). The API's memory is its worker's VmRSS sampled eve
 """
 
 import argparse
-import logging
 import os
 import subprocess
 import sys
@@ -35,16 +34,13 @@ import time
 import uuid
 from pathlib import Path
 
-import boto3
-import requests
 from boto3.s3.transfer import TransferConfig
 
-from apps.core.queues import SQSQueue
+from tools.dev.upload.upload import upload_file
 from tools.testing import media
-from tools.testing.api_process import create_tenant_key, manage, start_api
+from tools.testing.local_platform import LocalPlatform
 from tools.testing.sqs_server import start_sqs_server, unique_name
 from tools.testing.waiting import wait_until
-from tools.dev.upload.upload import upload_file
 
 MiB = 1024 * 1024
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -132,37 +128,35 @@ class MultipartFile:
 
 
 class Api:
+    """The API alone (tools/testing/local_platform.py) storing media on `storage`."""
+
     def __init__(self, workdir: Path, sqs, storage: str, bucket: str):
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "PYTHONPATH": ":".join(sys.path),
-            "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench", "ACADEMY_DATA_DIR": str(workdir / storage),
-            "MEDIA_STORAGE": storage, "AWS_STORAGE_BUCKET_NAME": bucket, "SQS_VIDEO_QUEUE": unique_name("video"),
-            "VIDEO_UPLOAD_MAX_BYTES": str(64 * 1024 * MiB), **sqs.env(),
-        }
-        manage(self.env, "migrate", "--verbosity", "0")
-        self.key = create_tenant_key(self.env, f"bench-{storage}")
-        self.proc, self.url = start_api(self.env, workdir / f"api-{storage}.log", "--timeout", "1200")
+        self.platform = LocalPlatform(workdir / storage, sqs=sqs, env={
+            "MEDIA_STORAGE": storage, "AWS_STORAGE_BUCKET_NAME": bucket,
+            "VIDEO_UPLOAD_MAX_BYTES": str(64 * 1024 * MiB)})
+        self.platform.create_queue("video", visibility_timeout=60, max_receive_count=5)
+        self.platform.migrate()
+        self.key = self.platform.api_key(f"bench-{storage}")
         try:
-            self.worker = worker_pid(self.proc.pid)
+            self.url = self.platform.start_api(timeout=1200)
+            self.worker = worker_pid(self.platform.services[-1].process.pid)
         except BaseException:
             self.close()
             raise
-        self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Api-Key {self.key}"
+        self.http = self.platform.client(self.key)
 
     def lecture(self) -> str:
-        return self.http.post(f"{self.url}/api/v1/lectures/", json={"title": "bench"}, timeout=30).json()["id"]
+        return self.http.call("POST", "/api/v1/lectures/", expect=201, json={"title": "bench"})["id"]
 
     def close(self):
-        self.proc.terminate()
-        self.proc.wait(30)
+        self.platform.stop()
 
 
 def run_old_path(api: Api, path: Path) -> ProcessMeter:
     boundary = uuid.uuid4().hex
     lecture = api.lecture()
     with ProcessMeter(api.worker) as meter:
-        answer = api.http.post(f"{api.url}/api/v1/lectures/{lecture}/videos/", data=MultipartFile(path, boundary),
+        answer = api.http.post(f"/api/v1/lectures/{lecture}/videos/", data=MultipartFile(path, boundary),
                                timeout=1200, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
     assert answer.status_code == 201, answer.text[:500]
     return meter
@@ -187,9 +181,7 @@ def run_direct(api: Api, path: Path, args, state_dir: Path) -> tuple[ProcessMete
 def run_boto3(sqs, bucket: str, path: Path, args) -> tuple[float, float]:
     """boto3's transfer manager (what `aws s3 cp` runs), same part size and concurrency:
     its wall time, and how much of it the parts took (until CompleteMultipartUpload)."""
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                    region_name=sqs.region)
-    s3 = session.client("s3", endpoint_url=sqs.endpoint_url)
+    s3 = sqs.client(service="s3")
     completing = []
     s3.meta.events.register("before-call.s3.CompleteMultipartUpload",
                             lambda **_: completing.append(time.perf_counter()))
@@ -210,11 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args(argv)
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
     workdir = Path(tempfile.mkdtemp(prefix="upload-bench-"))
     moto, sqs = start_sqs_server()
-    s3 = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                               region_name=sqs.region).client("s3", endpoint_url=sqs.endpoint_url)
+    s3 = sqs.client(service="s3")
     bucket = unique_name("bench")
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": sqs.region})
     apis: list[Api] = []
@@ -226,15 +216,13 @@ def main(argv: list[str] | None = None) -> int:
         for storage in ("filesystem", "s3"):
             api = Api(workdir, sqs, storage, bucket)
             apis.append(api)
-            SQSQueue(name=api.env["SQS_VIDEO_QUEUE"], client=sqs.client()).ensure(visibility_timeout=60,
-                                                                                  max_receive_count=5)
             old = run_old_path(api, path)
             rows.append((f"old path, {storage}", old.wall, None, old.growth, old.cpu))
             direct, parts = run_direct(api, path, args, workdir / "state")
             rows.append((f"direct, {storage}", direct.wall, parts, direct.growth, direct.cpu))
             print(f"  {storage} done", flush=True)
             if storage == "filesystem":
-                subprocess.run(["rm", "-rf", str(workdir / storage / "media")], check=False)
+                subprocess.run(["rm", "-rf", str(api.platform.data_dir / "media")], check=False)
         boto3_wall, boto3_parts = run_boto3(sqs, bucket, path, args)
         rows.append(("boto3 upload_file (aws s3 cp)", boto3_wall, boto3_parts, None, None))
         print()

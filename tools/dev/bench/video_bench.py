@@ -1,13 +1,13 @@
 """Benchmark: the video worker's wall time for one transcode against the bare ffmpeg
 command line for the same ladder, side by side on the same input in one run.
 
-    python3 tools/dev/bench/video_bench.py [--seconds 60] [--size 1920x1080] [--rate 30]
+    tools/bazel run //tools/dev/bench:video_bench -- [--seconds 60] [--size 1920x1080] [--rate 30]
         [--preset veryfast] [--repeat 1]
 
   input    generated once: lavfi testsrc2 + a sine tone, x264 ultrafast, --seconds long
   ffmpeg   the exact argv the worker builds (apps.support.video.services.command), minus
            -progress: one run, every rendition (1080p/720p/360p) and the poster
-  worker   `python -m apps.worker.video.sqs_main --once` against moto's SQS (in this
+  worker   `python -m apps.worker.video.sqs_main --once` against moto's SQS (its own
            process, 127.0.0.1, ephemeral port), a fresh SQLite file and the filesystem
            storage: timed from sending the message to the process's exit, so it includes
            interpreter and Django start-up, the SQS round trips, ffprobe, progress
@@ -21,7 +21,6 @@ goal is worker/ffmpeg <= 1.05.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import platform
 import statistics
@@ -32,9 +31,8 @@ import time
 import uuid
 from pathlib import Path
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
+from tools.testing.local_platform import VIDEO_WORKER, LocalPlatform
+from tools.testing.media import make_video
 
 
 def parse_args(argv=None):
@@ -53,36 +51,21 @@ def main(argv=None) -> int:
     width, height = (int(v) for v in args.size.split("x"))
     with tempfile.TemporaryDirectory(prefix="video-bench-") as scratch:
         work = Path(scratch)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "PYTHONPATH": ":".join(sys.path),
-            "DJANGO_SETTINGS_MODULE": "apps.worker.settings",
-            "DJANGO_DEBUG": "1",
-            "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
-            "ACADEMY_DATA_DIR": str(work / "data"),
-            "MEDIA_ROOT": str(work / "media"),
-            "SQS_VIDEO_QUEUE": f"bench-video-{uuid.uuid4().hex[:8]}",
-            "SQS_WAIT_TIME_SECONDS": "1",
+        local = LocalPlatform(work, debug=True, env={
             "SQS_VISIBILITY_TIMEOUT": "120",
             "VIDEO_X264_PRESET": args.preset,
             "VIDEO_HLS_SEGMENT_SECONDS": str(args.segment_seconds),
             "VIDEO_WORK_DIR": str(work),
-        }
-        from tools.testing.media import make_video
-        from tools.testing.sqs_server import start_sqs_server
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
-        server, sqs = start_sqs_server()
-        env.update(sqs.env())
-        os.environ.update(env)
+        })
         try:
+            local.start_sqs()
+            local.create_queue("video", visibility_timeout=120)
+            local.migrate()
+            # This process makes each round's lecture and video with the worker's settings.
+            os.environ.update({**local.env, "DJANGO_SETTINGS_MODULE": "apps.worker.settings"})
             import django
 
             django.setup()
-            from django.core.management import call_command
-
-            call_command("migrate", verbosity=0)
             print(f"generating a {args.seconds:g} s {width}x{height} input ...", flush=True)
             source = make_video(work / "input.mp4", width=width, height=height, seconds=args.seconds,
                                 rate=args.rate)
@@ -90,12 +73,12 @@ def main(argv=None) -> int:
             for round_no in range(1, args.repeat + 1):
                 bare.append(run_bare(source, work / f"bare-{round_no}", args))
                 print(f"round {round_no}: ffmpeg {bare[-1]:.2f} s", flush=True)
-                total, inside = run_worker(source, env, sqs)
+                total, inside = run_worker(source, local, round_no)
                 worker.append(total)
                 handler.append(inside)
                 print(f"round {round_no}: worker {total:.2f} s (handler {inside:.2f} s)", flush=True)
         finally:
-            server.stop()
+            local.stop()
     report(args, bare, worker, handler)
     return 0
 
@@ -119,7 +102,7 @@ def run_bare(source: Path, out_dir: Path, args) -> float:
     return time.monotonic() - started
 
 
-def run_worker(source: Path, env: dict, sqs) -> tuple[float, float]:
+def run_worker(source: Path, local: LocalPlatform, round_no: int) -> tuple[float, float]:
     from django.core.files import File
     from django.core.files.storage import storages
 
@@ -127,7 +110,6 @@ def run_worker(source: Path, env: dict, sqs) -> tuple[float, float]:
     from apps.domains.lectures import keys, services
     from apps.domains.lectures.models import LectureVideo
     from apps.shared.contracts import VideoTranscodeMessage
-    from apps.support.video.services.queue import VideoSQSQueue
 
     slug = f"bench-{uuid.uuid4().hex[:8]}"
     lecture = services.create_lecture(tenant=create_tenant(name=slug, slug=slug), title="bench")
@@ -137,18 +119,16 @@ def run_worker(source: Path, env: dict, sqs) -> tuple[float, float]:
         key = storages["default"].save(key, File(handle, name=source.name))
     video = services.create_video(lecture=lecture, video_id=video_id, source_key=key, original_filename="in.mp4",
                                   size_bytes=source.stat().st_size, container="mp4")
-    queue = VideoSQSQueue(client=sqs.client())
-    queue.ensure()
     started = time.monotonic()
-    queue.send(VideoTranscodeMessage(job_id=video.job_id, tenant_id=video.tenant_id, video_id=video.id,
-                                     source_key=video.source_key))
-    result = subprocess.run([sys.executable, "-m", "apps.worker.video.sqs_main", "--once"], env=env,
-                            capture_output=True, text=True, check=False)
+    local.queues["video"].send(VideoTranscodeMessage(job_id=video.job_id, tenant_id=video.tenant_id,
+                                                     video_id=video.id, source_key=video.source_key))
+    name = f"worker-{round_no}"
+    status = local.start_worker(VIDEO_WORKER, "--once", name=name).wait()
     total = time.monotonic() - started
     video = LectureVideo.objects.get(pk=video.pk)
-    if result.returncode != 0 or video.status != "ready":
-        raise SystemExit(f"worker failed ({result.returncode}, {video.status}: {video.failure_reason}):\n"
-                         f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    if status != 0 or video.status != "ready":
+        raise SystemExit(f"worker failed ({status}, {video.status}: {video.failure_reason}):\n"
+                         f"{local.log(name)[-3000:]}")
     return total, (video.finished_at - video.processing_started_at).total_seconds()
 
 

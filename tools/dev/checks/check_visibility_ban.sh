@@ -6,7 +6,7 @@
 #   tools/dev/checks/check_visibility_ban.sh [path/to/bazel]   (default: tools/bazel)
 set -uo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
 bazel="${1:-tools/bazel}"
 probes=(depends_on_api depends_on_drf depends_on_drf_yasg depends_on_gunicorn)
 status=0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The seed's runtime dependency check: lists the Python distributions installed *inside* an
-# image's filesystem and fails if an API-only one (djangorestframework, gunicorn, drf-yasg)
-# is there. Needs root (chroot).
+# The worker images' runtime dependency check: lists the Python distributions installed
+# *inside* an image's filesystem and fails if an API-only one (djangorestframework,
+# gunicorn, drf-yasg) is there. Needs root (chroot).
 #
 #   tools/dev/checks/check_worker_deps.sh IMAGE_LAYOUT           # a worker image: must be clean
 #   tools/dev/checks/check_worker_deps.sh --expect IMAGE_LAYOUT  # the API image: must have them
@@ -20,7 +20,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(mktemp -d)"
 trap 'rm -rf "$root"' EXIT
 
-python3 "$here/../oci/private/unpack_image.py" "$layout" "$root/fs" --config-out "$root/config.json"
+python3 "$here/../../rules/oci/private/unpack_image.py" "$layout" "$root/fs" --config-out "$root/config.json"
 pythonpath="$(python3 -c 'import json,sys; env=dict(e.split("=",1) for e in json.load(open(sys.argv[1])).get("Env",[])); print(env.get("PYTHONPATH",""))' "$root/config.json")"
 
 # The image's own interpreter lists what the image's Python can import (pip is not in it).

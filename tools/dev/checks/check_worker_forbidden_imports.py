@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make `tools.dev.checks...` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from tools.dev.checks.forbidden_imports import fs, report  # noqa: E402
 from tools.dev.checks.forbidden_imports.allowlist import ALLOWLIST_PATH, AllowlistError  # noqa: E402
@@ -31,7 +31,7 @@ def default_root() -> Path:
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
     if workspace:
         return Path(workspace)
-    return Path(__file__).resolve().parents[2]
+    return Path(__file__).resolve().parents[3]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,10 +18,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools.dev.demo.api_client import ApiError
-from tools.dev.demo.local_platform import LocalPlatform, PlatformError, output_dir, stop_on_sigterm
+from tools.dev.demo.cli import output_dir, stop_on_sigterm
 from tools.dev.demo.progress import Report
 from tools.dev.demo.scenario import Scenario
+from tools.testing.api_client import ApiError
+from tools.testing.local_platform import LocalPlatform, PlatformError
 
 
 def parse_args(argv):
@@ -41,11 +42,11 @@ def main(argv=None) -> int:
     stop_on_sigterm()
     root = output_dir(args.out) if args.out else Path(tempfile.mkdtemp(prefix="academy-demo-"))
     report = Report(sys.stdout)
-    platform = LocalPlatform(root)
+    platform = LocalPlatform(root, inherit_environment=True)
     status = 0
     try:
         with report.step("Start the platform (SQS, API, three workers)") as step:
-            platform.start(on_ready=step.note)
+            platform.start_all(on_ready=step.note)
         inputs = root / "inputs"
         inputs.mkdir(exist_ok=True)
         scenario = Scenario(api_url=platform.api_url, operator_key=platform.operator_key, report=report,

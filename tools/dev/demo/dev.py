@@ -19,7 +19,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from tools.dev.demo.local_platform import LocalPlatform, PlatformError, output_dir, stop_on_sigterm
+from tools.dev.demo.cli import output_dir, stop_on_sigterm
+from tools.testing.local_platform import LocalPlatform, PlatformError
 
 DEFAULT_PORT = 8000
 
@@ -55,10 +56,10 @@ def main(argv=None) -> int:
     with ExitStack() as stack:
         try:
             database_url = postgres_url(stack) if args.db == "postgres" else ""
-            platform = LocalPlatform(root, port=args.port, database_url=database_url, debug=True)
+            platform = LocalPlatform(root, database_url=database_url, debug=True, inherit_environment=True)
             stack.callback(platform.stop)
-            platform.start(on_ready=lambda what: print(f"  {what}", flush=True))
-            academy_key = platform.issue_key(name="Dev Academy", slug="dev-academy")
+            platform.start_all(port=args.port, on_ready=lambda what: print(f"  {what}", flush=True))
+            academy_key = platform.api_key("dev-academy", name="Dev Academy")
             print(f"""
 The platform is running ({platform.database}).
   Swagger UI     {platform.api_url}/swagger/

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from apps.support.ai.services.omr_layout import load_spec
-from tools.testing.documents import photos, text_images
-from tools.dev.demo.api_client import Api, ApiError
 from tools.dev.demo.progress import Report, Step
-from tools.testing import media
 from tools.dev.upload.upload import UploadError, upload_file
+from tools.testing import media
+from tools.testing.api_client import ApiClient, ApiError
+from tools.testing.documents import photos, text_images
 
 POLL_SECONDS = 0.5
 UPLOAD_PART_BYTES = 5 * 2**20  # S3's smallest: even the demo's short video comes in parts
@@ -37,12 +37,12 @@ class Scenario:
     def __init__(self, *, api_url: str, operator_key: str, report: Report, workdir: Path,
                  video_seconds: float, check_alive: Callable[[], None]):
         self.api_url = api_url
-        self.operator = Api(api_url, operator_key)
+        self.operator = ApiClient(api_url, operator_key)
         self.report = report
         self.workdir = workdir
         self.video_seconds = video_seconds
         self.check_alive = check_alive
-        self.academy: Api | None = None
+        self.academy: ApiClient | None = None
         self.results: dict[str, str] = {}
 
     def run(self) -> None:
@@ -58,9 +58,10 @@ class Scenario:
     def create_academy(self) -> None:
         with self.report.step("Create an academy and its API key") as step:
             slug = f"daechi-math-{uuid.uuid4().hex[:6]}"
-            tenant = self.operator.post("/api/v1/tenants/", json={"name": "Daechi Math Academy", "slug": slug})
-            self.academy = Api(self.api_url, tenant["api_key"]["key"])
-            me = self.academy.get("/api/v1/tenant/")
+            tenant = self.operator.call("POST", "/api/v1/tenants/", expect=201,
+                                        json={"name": "Daechi Math Academy", "slug": slug})
+            self.academy = ApiClient(self.api_url, tenant["api_key"]["key"])
+            me = self.academy.call("GET", "/api/v1/tenant/")
             step.note(f"tenant {me['slug']} ({me['id']}), key {tenant['api_key']['prefix']}... (shown once)")
             self.results["academy"] = me["slug"]
 
@@ -68,7 +69,8 @@ class Scenario:
         with self.report.step(f"Upload a {self.video_seconds:g}-second lecture video") as step:
             source = media.make_video(self.workdir / "lecture.mp4", width=1280, height=720,
                                       seconds=self.video_seconds, rate=25)
-            lecture = self.academy.post("/api/v1/lectures/", json={"title": "Limits and continuity"})
+            lecture = self.academy.call("POST", "/api/v1/lectures/", expect=201,
+                                        json={"title": "Limits and continuity"})
             # As a teacher's big file goes: a direct upload in parts, resumable (tools/dev/upload).
             try:
                 video = upload_file(api_url=self.api_url, key=self.academy.key, lecture_id=lecture["id"],
@@ -95,8 +97,8 @@ class Scenario:
 
     def grade_answer_sheet(self) -> None:
         with self.report.step("Grade a phone photo of an answer sheet (AI worker, OMR)") as step:
-            key = self.academy.post("/api/v1/ai/answer-keys/", json={"name": "Weekly quiz 3", "choices": 5,
-                                                                     "answers": ANSWERS})
+            key = self.academy.call("POST", "/api/v1/ai/answer-keys/", expect=201,
+                                    json={"name": "Weekly quiz 3", "choices": 5, "answers": ANSWERS})
             marks = {q: [WRONG_ON_PURPOSE.get(q, right)] for q, right in enumerate(ANSWERS, 1)}
             # On a desk, in perspective, a shadow across it, a little blurred, JPEG 70.
             photo = photos.sheet_photo(load_spec(), questions=len(ANSWERS), marks=marks, strength="phone", seed=3)
@@ -123,13 +125,14 @@ class Scenario:
 
     def top_up(self) -> None:
         with self.report.step("Top up the academy's credits (operator)") as step:
-            row = self.operator.post("/api/v1/credits/top-ups/", json={
+            row = self.operator.call("POST", "/api/v1/credits/top-ups/", expect=201, json={
                 "tenant": self.results["academy"], "amount": 1000, "memo": "first purchase"})
             step.note(f"balance {row['balance']} credits")
 
     def send_attendance_notice(self) -> None:
         with self.report.step("Send an attendance notice to three parents (messaging worker)") as step:
-            batch = self.academy.post("/api/v1/messages/", headers={"Idempotency-Key": f"attendance-{uuid.uuid4()}"},
+            batch = self.academy.call("POST", "/api/v1/messages/", expect=201,
+                                      headers={"Idempotency-Key": f"attendance-{uuid.uuid4()}"},
                                       json={"type": "sms", "text": "[Daechi Math] 민준 학생이 19:02에 등원했습니다.",
                                             "recipients": PARENTS})
             step.note(f"batch {batch['id']}: {batch['recipient_count']} recipients, {batch['cost']} credits held")
@@ -143,7 +146,7 @@ class Scenario:
 
     def show_credits(self) -> None:
         with self.report.step("Balance and ledger") as step:
-            credits = self.academy.get("/api/v1/credits/")
+            credits = self.academy.call("GET", "/api/v1/credits/")
             step.note(f"balance {credits['balance']}, held {credits['held']}")
             for row in reversed(credits["transactions"]["results"]):
                 step.note(f"{row['kind']:<10} {row['amount']:>6}  balance {row['balance_after']:>5}  "
@@ -151,7 +154,7 @@ class Scenario:
 
     def _submit_file_job(self, step: Step, path: Path, job_type: str, fields: dict) -> dict:
         with open(path, "rb") as handle:
-            job = self.academy.post("/api/v1/ai/jobs/", data={"type": job_type, **fields},
+            job = self.academy.call("POST", "/api/v1/ai/jobs/", expect=201, data={"type": job_type, **fields},
                                     files={"file": (path.name, handle)})
         job = self._poll(f"/api/v1/ai/jobs/{job['id']}/", lambda j: j["status"] in ("succeeded", "failed"),
                          JOB_TIMEOUT_SECONDS, lambda j: step.progress(100 if j["status"] == "succeeded" else 50,
@@ -163,7 +166,7 @@ class Scenario:
     def _poll(self, path: str, done: Callable[[dict], bool], timeout: float, show: Callable[[dict], None]) -> dict:
         deadline = time.monotonic() + timeout
         while True:
-            body = self.academy.get(path)
+            body = self.academy.call("GET", path)
             show(body)
             if done(body):
                 return body

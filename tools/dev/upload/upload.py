@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script, sys.path[0] is tools/dev/upload: make `tools.dev.upload` importable
-    sys.path.insert(0, str(Path(__file__).absolute().parents[2]))
+    sys.path.insert(0, str(Path(__file__).absolute().parents[3]))
 
 from tools.dev.upload.cli import main  # noqa: E402
 from tools.dev.upload.errors import UploadError, UploadInterrupted  # noqa: E402

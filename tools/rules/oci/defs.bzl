@@ -14,7 +14,16 @@ oci_image = _oci_image
 oci_load = _oci_load
 
 def oci_push(name, **kwargs):
-    """oci_push whose remote_tags expand workspace-status keys under --stamp."""
+    """The oci_push rule, with `stamp` set from Bazel's `--stamp` flag.
+
+    `{KEY}` placeholders in `remote_tags` are then expanded from the workspace status only
+    when the build is stamped, so an unstamped build keeps its cache hits.
+
+    Args:
+        name: A unique name for this target.
+        **kwargs: The attributes of the oci_push rule: `image`, `repository`, `remote_tags`
+            and Bazel's common ones (`tags`, `visibility`, ...).
+    """
     _oci_push(
         name = name,
         stamp = select({

@@ -1,33 +1,99 @@
-"""py_image: one py_binary as an image, in the seed's layer order, with push and load.
+"""py_image: one py_binary as an image, with targets that push, load and test it.
 
-    py_image(
-        name = "image",
-        binary = ":sqs_main",
-        module = "apps.worker.video.sqs_main",
-        base = "//third_party/images:video_base",
-        role = "worker-video",
-    )
-
-Layers: the base's, then the role lock's pip distributions, then the binary's first-party
-files, so a code change rebuilds only the last layer. `<name>_test` checks the built image
-(see tools/rules/oci/testing/image_test.py); `kind = "api"` expects the API packages instead.
-`pip_hub = "pip_gpu"` takes the role's distributions from the GPU lock's hub (CUDA torch). Makes `<name>`, and the runnable
-`push_name` and `load_name` targets (default `push` / `load`; pass others when a package holds two
-images, e.g. image_cpu_push).
+    load("//tools/rules/oci:py_image.bzl", "py_image")
 """
 
-load("@pip//:requirements.bzl", "requirements_for")
-load("@pip_gpu//:requirements.bzl", gpu_requirements_for = "requirements_for")
+load("@pip//:requirements.bzl", "all_roles", "requirements_for")
+load("@pip_gpu//:requirements.bzl", gpu_roles = "all_roles", gpu_requirements_for = "requirements_for")
 load("//tools/rules/oci:defs.bzl", "oci_image", "oci_load", "oci_push")
 load("//tools/rules/oci:layers.bzl", "py_app_layer", "py_pip_layer")
 load("//tools/rules/pytest:defs.bzl", "py_pytest_test")
 
-def py_image(name, binary, module, base, role, repository, push_name = "push", load_name = "load", kind = "worker", pip_hub = "pip", remote_tags = ["latest"], env = {}, cmd = [], exposed_ports = [], tags = [], **kwargs):
+def _role_packages(role):
+    """Every distribution of the role's lock, from whichever pip_parse hub locks that role."""
+    if role in all_roles:
+        return requirements_for(role)
+    if role in gpu_roles:
+        return gpu_requirements_for(role)
+    fail("no requirements/%s.lock: known roles are %s" % (role, ", ".join(all_roles + gpu_roles)))
+
+def _main_module(name, binary):
+    """The module `python -m` runs for a py_binary whose main is `<target>.py` (py_binary's default)."""
+    if binary.startswith("@"):
+        fail("py_image %s: binary must be a py_binary of this repository, not %s" % (name, binary))
+    if binary.startswith("//"):
+        package, _, target = binary[2:].partition(":")
+        if not target:
+            target = package.split("/")[-1]
+    else:
+        package = native.package_name()
+        target = binary[1:] if binary.startswith(":") else binary
+    if package == native.package_name():
+        declared = native.existing_rule(target)
+        main = str(declared.get("main") or "") if declared else ""
+        if main and main != target + ".py" and not main.endswith(":" + target + ".py"):
+            fail("py_image %s: %s sets main = %s, but the image runs `python -m` on %s.py" % (
+                name,
+                binary,
+                main,
+                target,
+            ))
+    return (package + "/" + target if package else target).replace("/", ".")
+
+def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], exposed_ports = [], tags = []):
+    """One py_binary as an image, with targets that push, load and test it.
+
+        py_image(
+            name = "image",
+            binary = ":sqs_main",
+            base = "//third_party/images:video_base",
+            role = "worker-video",
+            repository = "academy/worker-video",
+        )
+
+    Layers: the base's, then the role lock's pip distributions (`<name>_pip_layer`), then the
+    binary's first-party files (`<name>_app_layer`), so a code change rebuilds only the last
+    layer. The entrypoint is `/usr/bin/python3.11 -m <module>`, the module being the binary's
+    main file (`//apps/api:server` runs `apps.api.server`), with `PYTHONPATH` set to /app and
+    /opt/academy/site-packages and the working directory /app. The image's
+    `org.opencontainers.image.title` label is the last part of `repository`.
+
+    Every target is named after the image, so a package may hold several images:
+
+    - `<name>`: the oci_image.
+    - `<name>_push`: `bazel run` pushes it (oci_push; `--repository` and `--tag` override).
+    - `<name>_load`: `bazel run` loads it into docker or podman (oci_load, tag `latest`).
+    - `<name>_test`: checks the built image from inside its own filesystem, as its user (see
+      tools/rules/oci/testing/image_test.py): the runtime dependency check, the entry point's
+      own configuration check, and a push to a local registry that must keep the digest. It
+      enters the image with chroot, so it runs as root and outside Bazel's sandbox.
+    - `<name>_pip_layer`, `<name>_app_layer`: the two layer tars.
+
+    Args:
+        name: The image's target name, and the first part of every other target's name.
+        binary: The py_binary the image runs, a label in this repository. Its main file must be
+            `<target name>.py` (py_binary's default), which the image runs as a module.
+        base: The oci_image to start from, e.g. `//third_party/images:python_base`; it gives
+            Python, the system packages and the non-root user.
+        role: The role lock the pip layer installs, `requirements/<role>.lock` (e.g.
+            `worker-video`). The binary's pip dependencies must all be in it. A role of the
+            GPU hub (`worker-ai-gpu`) takes its distributions from `@pip_gpu`.
+        repository: The image's repository, e.g. `academy/worker-video`: the default push
+            repository (`--repository` gives the registry host), the loaded image's name
+            (`<repository>:latest`), and the source of its title label.
+        kind: `worker` or `api`: which configuration check `<name>_test` runs in the image
+            (a worker's `--check` against a queue server, or the API's `--check-config`), and
+            whether the API-only distributions (djangorestframework, gunicorn, drf-yasg) must be
+            in the image (`api`) or absent from it (`worker`).
+        cmd: Default arguments to the entrypoint, e.g. `["--bind", "0.0.0.0:8000"]`.
+        exposed_ports: Ports the container listens on, e.g. `["8000/tcp"]`.
+        tags: Bazel tags for every target, e.g. `["manual"]` for an image that
+            `bazel build //...` should skip.
+    """
     py_pip_layer(
         name = name + "_pip_layer",
         binary = binary,
-        packages = gpu_requirements_for(role) if pip_hub == "pip_gpu" else requirements_for(role),
-        packages_hub = pip_hub,
+        packages = _role_packages(role),
         lock_name = "requirements/%s.lock" % role,
         tags = tags,
     )
@@ -43,24 +109,22 @@ def py_image(name, binary, module, base, role, repository, push_name = "push", l
             name + "_pip_layer",
             name + "_app_layer",
         ],
-        entrypoint = ["/usr/bin/python3.11", "-m", module],
+        entrypoint = ["/usr/bin/python3.11", "-m", _main_module(name, binary)],
         cmd = cmd,
-        env = dict({"PYTHONPATH": "/app:/opt/academy/site-packages", "PYTHONUNBUFFERED": "1"}, **env),
+        env = {"PYTHONPATH": "/app:/opt/academy/site-packages", "PYTHONUNBUFFERED": "1"},
         exposed_ports = exposed_ports,
         workdir = "/app",
         labels = {"org.opencontainers.image.title": repository.split("/")[-1]},
         tags = tags,
-        **kwargs
     )
     oci_push(
-        name = push_name,
+        name = name + "_push",
         image = name,
         repository = repository,
-        remote_tags = remote_tags,
         tags = tags,
     )
     oci_load(
-        name = load_name,
+        name = name + "_load",
         image = name,
         repo_tags = [repository + ":latest"],
         tags = tags,
@@ -74,14 +138,14 @@ def py_image(name, binary, module, base, role, repository, push_name = "push", l
         srcs = ["//tools/rules/oci/testing:image_test.py"],
         data = [
             name,
-            push_name,
+            name + "_push",
             "//tools/dev/checks:check_worker_deps.sh",
             "//tools/rules/oci/private:unpack_image.py",
         ],
         env = {
             "IMAGE_FILES": "$(rootpaths %s)" % name,
             "IMAGE_KIND": kind,
-            "IMAGE_PUSH": "$(rootpath %s)" % push_name,
+            "IMAGE_PUSH": "$(rootpath %s)" % (name + "_push"),
             "IMAGE_REPOSITORY": repository,
         },
         # chroot into the unpacked image needs the host's root, outside Bazel's sandbox.

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requirements-dir", type=pathlib.Path, help="default: <workspace>/requirements")
     parser.add_argument("--check", action="store_true", help="only report stale locks (no network)")
     args = parser.parse_args(argv)
-    workspace = pathlib.Path(os.environ.get("BUILD_WORKSPACE_DIRECTORY", pathlib.Path(__file__).resolve().parents[2]))
+    workspace = pathlib.Path(os.environ.get("BUILD_WORKSPACE_DIRECTORY", pathlib.Path(__file__).resolve().parents[3]))
     requirements_dir = (args.requirements_dir or workspace / "requirements").resolve()
     if args.check:
         stale = stale_locks(requirements_dir)

@@ -8,13 +8,30 @@
         deps = ["//apps/core"],
         django_settings = "apps.worker.settings",  # optional: enables pytest-django
     )
-
-Every attribute of py_test passes through. `args` reach pytest (e.g. ["-k", "slow"]).
 """
 
 load("@pip//:requirements.bzl", "requirement")
 
 def py_pytest_test(name, srcs, deps = [], args = [], django_settings = None, **kwargs):
+    """A py_test that runs pytest on its test files.
+
+    The test's main is //tools/rules/pytest:pytest_main.py, which runs pytest from the
+    runfiles root without a cache (the runfiles are read-only), writes the JUnit XML that
+    Bazel asks for, and maps `--test_filter` onto `-k`. Only the files of `srcs` named
+    `test_*.py` or `*_test.py` are collected; the others (helpers, conftest.py, settings) are
+    there to be imported.
+
+    Args:
+        name: A unique name for this target.
+        srcs: The test's Python files: the test modules and what only they import.
+        deps: Libraries the tests import; pytest itself (and pytest-django with
+            `django_settings`) is added.
+        args: Extra pytest arguments, after the test files, e.g. `["-k", "slow"]`.
+        django_settings: A Django settings module, e.g. `apps.worker.settings`: the tests then
+            run under pytest-django with it (`--ds`). Default: no Django.
+        **kwargs: Any other py_test attribute (`size`, `data`, `env`, `tags`, ...), passed
+            through unchanged.
+    """
     runner = "//tools/rules/pytest:pytest_main.py"
     # Only test modules are collected; helpers and settings in srcs are imported by them.
     pytest_args = [

@@ -1,4 +1,7 @@
-"""Public entry for the host Python toolchain."""
+"""Public entry for the host Python toolchain.
+
+    load("//tools/rules/python:defs.bzl", "host_python")
+"""
 
 load("//tools/rules/python/private:host_python.bzl", _host_python = "host_python")
 

@@ -13,7 +13,7 @@ import pytest
 from tools.dev.checks import check_worker_forbidden_imports as cli
 from tools.dev.checks.tests.trees import chain_text, run, run_json, write_tree
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[4]
 WORKER = "apps/worker/video/sqs_main.py"
 QUEUE = "apps/support/video/services/queue.py"
 

@@ -16,7 +16,7 @@ from tools.testing.waiting import free_port, wait_until
 
 def launcher(name: str) -> list[str]:
     """The Bazel-built binary when run under Bazel, else the module with this interpreter."""
-    built = Path(os.environ.get("TEST_SRCDIR", "/nonexistent")) / "academy" / "tools" / "demo" / name
+    built = Path(os.environ.get("TEST_SRCDIR", "/nonexistent")) / "academy" / "tools" / "dev" / "demo" / name
     return [str(built)] if built.exists() else [sys.executable, "-m", f"tools.dev.demo.{name}"]
 
 

@@ -1,11 +1,13 @@
-"""Rules that make layer tars (rules_oci leaves this to rules_pkg's pkg_tar; here the tars
-are built by one deterministic tool, tools/rules/oci/private/build_layer.py).
+"""Implementation of the layer rules: each rule's `doc` below is its manual (docs/rules/oci.md).
 
-- debian_layer(name, debs, ca_bundle): unpacked Debian packages.
-- files_layer(name, files, directories, symlinks): files at chosen paths.
-- py_pip_layer(name, binary, packages): the role lock's distributions, under
-  /opt/academy/site-packages; fails if the binary needs a distribution the lock lacks.
-- py_app_layer(name, binary): the first-party files of the binary's closure, under /app.
+rules_oci leaves layer tars to rules_pkg's pkg_tar; here one deterministic tool,
+tools/rules/oci/private/build_layer.py, writes them all (entries sorted, mtime 2000-01-01,
+owner root unless asked, no user names), so equal inputs give equal bytes on any machine.
+
+- debian_layer: unpacked Debian packages.
+- files_layer: files, empty directories and symlinks at chosen paths.
+- py_pip_layer: a role lock's pip distributions, under /opt/academy/site-packages.
+- py_app_layer: the first-party files of a py_binary's closure, under /app.
 """
 
 SITE_PACKAGES = "opt/academy/site-packages"
@@ -21,7 +23,12 @@ def _run_builder(ctx, out, args, inputs):
         progress_message = "Building layer %s" % ctx.label,
     )
 
-_BUILDER = attr.label(default = "//tools/rules/oci/private:build_layer", executable = True, cfg = "exec")
+_BUILDER = attr.label(
+    default = "//tools/rules/oci/private:build_layer",
+    executable = True,
+    cfg = "exec",
+    doc = "The tool that writes every layer tar.",
+)
 
 def _debian_layer_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name + ".tar")
@@ -35,9 +42,34 @@ def _debian_layer_impl(ctx):
 
 debian_layer = rule(
     implementation = _debian_layer_impl,
+    doc = """A layer tar of unpacked Debian packages, as distroless builds its base images.
+
+```starlark
+debian_layer(
+    name = "python_layer",
+    ca_bundle = True,
+    debs = ["@debian_base//:debs"],
+)
+```
+
+Writes `<name>.tar` with each package's data (`dpkg-deb --fsys-tarfile`), documentation, man
+and info pages dropped, copyright files kept. Maintainer scripts never run in an image, so
+the one effect of theirs that programs need is replayed: each `update-alternatives --install`
+in a package's postinst becomes its symlink (the highest priority wins), e.g. libblas.so.3,
+without which ffmpeg does not start.
+""",
     attrs = {
-        "ca_bundle": attr.bool(doc = "Write /etc/ssl/certs/ca-certificates.crt from the packaged certificates."),
-        "debs": attr.label_list(allow_files = [".deb"], mandatory = True),
+        "ca_bundle": attr.bool(
+            doc = "Also write /etc/ssl/certs/ca-certificates.crt, the bundle of every certificate " +
+                  "under usr/share/ca-certificates in the layer, which ca-certificates' maintainer " +
+                  "script would have written. The layer must then hold the ca-certificates package.",
+        ),
+        "debs": attr.label_list(
+            allow_files = [".deb"],
+            mandatory = True,
+            doc = "The .deb files to unpack, in order: where two packages hold the same path, the " +
+                  "later one's file wins. Usually a debian_packages repository's `:debs`.",
+        ),
         "_builder": _BUILDER,
     },
 )
@@ -63,16 +95,56 @@ def _files_layer_impl(ctx):
 
 files_layer = rule(
     implementation = _files_layer_impl,
+    doc = """A layer tar of files, empty directories and symlinks at chosen paths in the image.
+
+```starlark
+files_layer(
+    name = "users_layer",
+    directories = ["home/nonroot=0700:65532", "tmp=1777"],
+    files = {"rootfs/passwd": "etc/passwd"},
+    symlinks = {"usr/bin/python": "python3.11"},
+)
+```
+
+Writes `<name>.tar`. Paths in the image are relative to its root (`etc/passwd`, not
+`/etc/passwd`). Everything is owned by root unless a directory names another owner.
+""",
     attrs = {
-        "directories": attr.string_list(doc = "Empty directories: `path`, `path=MODE` or `path=MODE:UID`."),
-        "files": attr.label_keyed_string_dict(allow_files = True, doc = "File -> path in the image."),
-        "symlinks": attr.string_dict(doc = "Path in the image -> link target."),
+        "directories": attr.string_list(
+            doc = "Empty directories to create, each `path`, `path=MODE` or `path=MODE:UID`: MODE in " +
+                  "octal (default 0755), UID the numeric owner and group (default 0), e.g. " +
+                  "`home/nonroot=0700:65532` for a home the image's user must write.",
+        ),
+        "files": attr.label_keyed_string_dict(
+            allow_files = True,
+            doc = "File -> its path in the image. Each label should give one file (a target with " +
+                  "several would write them all to the same path). A file keeps only its executable " +
+                  "bit: mode 0755 if the source is executable, else 0644.",
+        ),
+        "symlinks": attr.string_dict(
+            doc = "Path in the image -> link target, written as given (a relative target resolves " +
+                  "from the link's directory).",
+        ),
         "_builder": _BUILDER,
     },
 )
 
 def _repo_of(f):
     return f.owner.workspace_name
+
+def _distribution(f):
+    """The normalised name of the distribution whose METADATA `f` is, or None.
+
+    ../pip_django/site/Django-4.2.11.dist-info/METADATA -> django. A whl_library repository
+    holds one such file whatever hub declared it, so the binary's distributions (from the
+    hub its deps use) and `packages` (from the role lock's hub) compare by these names.
+    """
+    parts = f.short_path.split("/")
+    if len(parts) != 5 or parts[0] != ".." or parts[2] != "site" or parts[4] != "METADATA":
+        return None
+    if not parts[3].endswith(".dist-info"):
+        return None
+    return parts[3].split("-")[0].lower().replace(".", "_")
 
 def _pip_dest(f):
     # ../pip_django/site/django/__init__.py -> opt/academy/site-packages/django/__init__.py
@@ -89,18 +161,20 @@ def _py_pip_layer_impl(ctx):
     entries = []
     for target in ctx.attr.packages:
         repo = target.label.workspace_name
-        allowed[repo[len(ctx.attr.packages_hub) + 1:]] = True
         for f in target[DefaultInfo].default_runfiles.files.to_list():
             if _repo_of(f) != repo:
                 continue
+            name = _distribution(f)
+            if name:
+                allowed[name] = True
             dest = _pip_dest(f)
             if dest:
                 entries.append((f, dest))
     needed = {}
     for f in ctx.attr.binary[DefaultInfo].default_runfiles.files.to_list():
-        repo = _repo_of(f)
-        if repo and repo.startswith(ctx.attr.hub + "_"):
-            needed[repo[len(ctx.attr.hub) + 1:]] = True
+        name = _distribution(f)
+        if name:
+            needed[name] = True
     missing = sorted([r for r in needed if r not in allowed])
     if missing:
         fail("%s needs %s, which %s does not lock: add them to the role's requirements file and run tools/bazel run //requirements:update" % (
@@ -112,12 +186,40 @@ def _py_pip_layer_impl(ctx):
 
 py_pip_layer = rule(
     implementation = _py_pip_layer_impl,
+    doc = """A layer tar of a role lock's pip distributions, under /opt/academy/site-packages.
+
+```starlark
+load("@pip//:requirements.bzl", "requirements_for")
+
+py_pip_layer(
+    name = "pip_layer",
+    binary = ":sqs_main",
+    lock_name = "requirements/worker-video.lock",
+    packages = requirements_for("worker-video"),
+)
+```
+
+Writes `<name>.tar` with the installed files of every distribution in `packages` (scripts
+under bin/ and bytecode left out), so the image holds exactly the role's lock, not only what
+`binary` imports. Fails when `binary` depends on a distribution that `packages` lacks: the
+image would start and then fail on an import. Distributions are matched by their installed
+name (the `.dist-info` directory), so `packages` may come from another pip_parse hub than the
+binary's own dependencies, as the GPU image's do (`@pip_gpu`, CUDA PyTorch).
+""",
     attrs = {
-        "binary": attr.label(mandatory = True, doc = "The py_binary whose closure must be covered by `packages`."),
-        "hub": attr.string(default = "pip", doc = "The pip hub the binary's dependencies come from."),
-        "packages_hub": attr.string(default = "pip", doc = "The pip hub `packages` come from."),
-        "lock_name": attr.string(doc = "For messages: the lock `packages` came from."),
-        "packages": attr.label_list(doc = "Every distribution of the role's lock (`requirements_for(role)`)."),
+        "binary": attr.label(
+            mandatory = True,
+            doc = "The py_binary whose pip dependencies `packages` must all cover. Only checked: " +
+                  "nothing of the binary goes into this layer.",
+        ),
+        "lock_name": attr.string(
+            doc = "The lock that `packages` come from, e.g. `requirements/worker-video.lock`. Only " +
+                  "used in the message when a distribution is missing.",
+        ),
+        "packages": attr.label_list(
+            doc = "Every distribution of the role's lock: `requirements_for(role)` of the pip_parse " +
+                  "hub that locks it.",
+        ),
         "_builder": _BUILDER,
     },
 )
@@ -133,8 +235,26 @@ def _py_app_layer_impl(ctx):
 
 py_app_layer = rule(
     implementation = _py_app_layer_impl,
+    doc = """A layer tar of the first-party files of a py_binary's closure, under /app.
+
+```starlark
+py_app_layer(
+    name = "app_layer",
+    binary = ":sqs_main",
+)
+```
+
+Writes `<name>.tar` with every file of the main repository in the binary's runfiles, at
+`/app/<path in the repository>` (sources, data, `__init__.py` files), so `python -m
+apps.worker.video.sqs_main` finds them with `PYTHONPATH=/app`. External repositories (pip
+distributions, toolchains) and the binary's own launcher are left out. This is the layer
+that a code change rebuilds: keep it last.
+""",
     attrs = {
-        "binary": attr.label(mandatory = True),
+        "binary": attr.label(
+            mandatory = True,
+            doc = "The py_binary whose first-party files the layer holds.",
+        ),
         "_builder": _BUILDER,
     },
 )

@@ -1,18 +1,33 @@
-"""oci_push: `bazel run` pushes an oci_image to a registry with skopeo.
+"""Implementation of oci_push: its `doc` below is the manual (docs/rules/oci.md renders it)."""
 
-    oci_push(
-        name = "push",
-        image = ":image",
-        repository = "registry.example.com/academy/worker-video",  # optional default
-        remote_tags = ["latest"],
-    )
+_DOC = """`bazel run` pushes an oci_image to a registry with skopeo, as rules_oci's oci_push.
 
-    tools/bazel run //apps/worker/video:push -- --repository 127.0.0.1:5000/video --tag dev --insecure
+```starlark
+oci_push(
+    name = "image_push",
+    image = ":image",
+    repository = "registry.example.com/academy/worker-video",
+    remote_tags = ["latest"],
+)
+```
 
-With `--stamp`, `{BUILD_SCM_REVISION}`-style placeholders in remote_tags are replaced from
-the workspace status (tools/workspace_status.sh gives STABLE_GIT_COMMIT): e.g.
-remote_tags = ["git-{STABLE_GIT_COMMIT}"]. Caveat, as in rules_oci: tags are pushed one
-after another, so a push with several tags MAY be partly done when one fails.
+```sh
+tools/bazel run //apps/worker/ai:image_cpu_push -- --repository 127.0.0.1:5000/academy/worker-ai --tag dev --insecure
+```
+
+Flags after `--`: `--repository HOST/NAME` replaces `repository`; each `--tag TAG` (or `-t`)
+replaces `remote_tags` (all of them: the first `--tag` drops the attribute's list);
+`--insecure` pushes over plain HTTP without TLS verification (a local registry on
+127.0.0.1). The layout is copied with `--preserve-digests`, so the registry serves the digest
+that `<image>.digest` holds.
+
+Stamping: under `--stamp`, a `{KEY}` in `remote_tags` is replaced by the value of `KEY` in
+Bazel's stable workspace status. tools/workspace_status.sh writes `STABLE_GIT_COMMIT` (the
+commit, 12 hex digits), so `remote_tags = ["git-{STABLE_GIT_COMMIT}"]` tags each push with
+its commit. Without `--stamp` such a tag is refused when the push runs.
+
+Caveat, as in rules_oci: tags are pushed one after another, so a push with several tags MAY
+be partly done when one fails.
 """
 
 def _runfile(ctx, f):
@@ -56,12 +71,30 @@ printf '%s\\n' "$tags" > "$3"
 
 oci_push = rule(
     implementation = _push_impl,
+    doc = _DOC,
     executable = True,
     attrs = {
-        "image": attr.label(mandatory = True),
-        "remote_tags": attr.string_list(default = ["latest"]),
-        "repository": attr.string(doc = "Default repository; `--repository` overrides it."),
-        "stamp": attr.bool(doc = "Expand {KEY} in remote_tags from the workspace status (set from --stamp by the macro)."),
-        "_template": attr.label(default = "//tools/rules/oci/private:push.sh.tpl", allow_single_file = True),
+        "image": attr.label(
+            mandatory = True,
+            doc = "The oci_image to push.",
+        ),
+        "remote_tags": attr.string_list(
+            default = ["latest"],
+            doc = "The tags to push, each a separate copy. May hold `{KEY}` placeholders of the " +
+                  "workspace status, expanded under `--stamp`. `--tag` at run time replaces them all.",
+        ),
+        "repository": attr.string(
+            doc = "The repository to push to, `HOST[:PORT]/NAME` without a tag or digest. " +
+                  "`--repository` at run time overrides it; with neither, the push fails.",
+        ),
+        "stamp": attr.bool(
+            doc = "Expand `{KEY}` in `remote_tags` from the stable workspace status. The oci_push " +
+                  "macro of //tools/rules/oci:defs.bzl sets it from `--stamp`.",
+        ),
+        "_template": attr.label(
+            default = "//tools/rules/oci/private:push.sh.tpl",
+            allow_single_file = True,
+            doc = "The template of the runner script.",
+        ),
     },
 )

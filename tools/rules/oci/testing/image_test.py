@@ -27,7 +27,7 @@ KIND = os.environ["IMAGE_KIND"]
 REPOSITORY = os.environ["IMAGE_REPOSITORY"]
 HERE = pathlib.Path(__file__).resolve().parent
 UNPACK = HERE.parent / "private" / "unpack_image.py"
-CHECK_DEPS = HERE.parents[1] / "checks" / "check_worker_deps.sh"
+CHECK_DEPS = HERE.parents[2] / "dev" / "checks" / "check_worker_deps.sh"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="entering an image's filesystem needs root (chroot)")
 

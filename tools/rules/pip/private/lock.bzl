@@ -1,7 +1,14 @@
 """Parsing a hash-pinned requirements lock (uv / pip-compile format) in Starlark."""
 
 def normalize_name(name):
-    """PEP 503 name normalisation, with `_` so the result is a valid repository name."""
+    """PEP 503 name normalisation, with `_` so the result is a valid repository name.
+
+    Args:
+        name: A distribution name as a lock or a requirement writes it, e.g. `Django` or `drf-yasg`.
+
+    Returns:
+        The lower-case name with `-` and `.` replaced by `_`, e.g. `drf_yasg`.
+    """
     return name.lower().replace("-", "_").replace(".", "_")
 
 def parse_lock(content):
@@ -12,6 +19,9 @@ def parse_lock(content):
 
     Fails on a requirement without an exact pin or without a hash: such a lock is not
     reproducible, and pip's --require-hashes would refuse it later with a vaguer message.
+
+    Args:
+        content: The text of a lock in uv / pip-compile format.
     """
     entries = []
     current = None

@@ -8,6 +8,9 @@ def find_python(repository_ctx):
     ACADEMY_PYTHON wins; otherwise the first python3.11 / python3 on PATH. Symlinks and
     version-manager shims are resolved through sys.executable so that sandboxed actions,
     which see no shell set-up, run the same interpreter.
+
+    Args:
+        repository_ctx: The repository rule's context (its `os.environ`, `which` and `execute`).
     """
     candidates = []
     override = repository_ctx.os.environ.get("ACADEMY_PYTHON")
