@@ -75,6 +75,13 @@ class Service:
     name: str
     process: subprocess.Popen
     log: Path
+    log_start: int = 0  # where this run's output begins: a data directory's logs are appended to
+
+    def output(self) -> str:
+        """What this run of the process has written so far."""
+        with open(self.log, "rb") as handle:
+            handle.seek(self.log_start)
+            return handle.read().decode(errors="replace")
 
     def running(self) -> bool:
         return self.process.poll() is None
@@ -229,7 +236,7 @@ class LocalPlatform:
                                       *options, *extra_args], env)
 
         def listening() -> str | None:
-            found = LISTENING.search(service.log.read_text(errors="replace"))
+            found = LISTENING.search(service.output())
             return found and found.group(1)
 
         self.api_url = self._wait(service, listening, "the API to listen")
@@ -298,11 +305,12 @@ class LocalPlatform:
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Service:
         log = self.log_of(name)
+        log_start = log.stat().st_size if log.exists() else 0
         with open(log, "ab") as handle:
             # Its own session: Ctrl-C reaches only the launcher, which stops the children in order.
             process = subprocess.Popen(argv, env={**self.env, **(env or {})}, stdout=handle,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        service = Service(name, process, log)
+        service = Service(name, process, log, log_start)
         self.services.append(service)
         return service
 

@@ -10,9 +10,18 @@ from apps.core.queues.jobs import (
     is_long_running,
     long_running,
 )
-from apps.core.queues.sqs import QueueError, QueueMissing, QueueSetup, QueueUnavailable, SQSQueue, sqs_client
+from apps.core.queues.sqs import (
+    TRANSIENT_ERRORS,
+    QueueError,
+    QueueMissing,
+    QueueSetup,
+    QueueUnavailable,
+    SQSQueue,
+    sqs_client,
+)
 
 __all__ = [
+    "TRANSIENT_ERRORS",
     "JobContext",
     "JobHandler",
     "PermanentJobError",

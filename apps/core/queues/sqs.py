@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 from apps.shared.contracts import JobMessage, encode
@@ -50,6 +51,11 @@ class QueueUnavailable(QueueError):
     def __init__(self, record, message: str, *, cancelled: bool = False):
         super().__init__(message)
         self.record, self.cancelled = record, cancelled
+
+
+# What a failed SQS call raises that may pass if tried again: network trouble, throttling,
+# a 5xx (botocore's errors), or a queue not created yet (QueueError).
+TRANSIENT_ERRORS = (BotoCoreError, ClientError, QueueError)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Checks the credit ledger: prints every account whose balance or held credits differ
 from the sum of its ledger, and every batch whose held, captured, released or refunded
-credits differ from its recipients' charges. Exit status 0 when all agree, 1 otherwise.
+credits differ from its recipients' charges. Exit status 0 when all agree, 1 when any
+differs, 2 for an unknown tenant (or bad arguments).
 
     tools/bazel run //apps/support/messaging:audit                    # the database of DATABASE_URL
-    tools/bazel run //apps/support/messaging:audit -- --tenant <slug-or-id> --batches
+    tools/bazel run //apps/support/messaging:audit -- --tenant <slug-or-id>
+    tools/bazel run //apps/support/messaging:audit -- --no-batches    # accounts only, not batches
 
 It reads in one REPEATABLE READ transaction (PostgreSQL) or one read transaction (SQLite),
 so the workers and the API may go on while it runs: every change commits its ledger row
@@ -135,5 +137,5 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if found else 0
 
 
-if __name__ == "__main__":  # python -m apps.support.messaging.audit
+if __name__ == "__main__":  # run with -m; `tools/bazel run` goes through bin/audit.py
     sys.exit(main())

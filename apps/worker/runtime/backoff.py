@@ -13,7 +13,7 @@ that lost the same endpoint do not come back in lockstep and no wait is ever nea
 import random
 from dataclasses import dataclass
 
-MAX_VISIBILITY_SECONDS = 12 * 3600
+from apps.core.queues.sqs import MAX_VISIBILITY_SECONDS
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,7 @@ moves it after maxReceiveCount receives in any case.
 
 import logging
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from apps.core.queues import QueueError
+from apps.core.queues import TRANSIENT_ERRORS
 from apps.worker.runtime.inflight import InFlight
 from apps.worker.runtime.logging import event
 
@@ -22,7 +20,7 @@ def send_to_dead_letter_queue(queue, entry: InFlight, reason: str) -> bool:
     """True when the DLQ has the copy (the caller then deletes the original)."""
     try:
         queue.dead_letter(entry.body, reason=reason, message_id=entry.message_id)
-    except (BotoCoreError, ClientError, QueueError) as exc:
+    except TRANSIENT_ERRORS as exc:
         event(logging.ERROR, "poison message: could not send it to the DLQ; it stays on the queue",
               message_id=entry.message_id, reason=reason, error=str(exc))
         return False

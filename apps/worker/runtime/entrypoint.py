@@ -7,11 +7,16 @@
         from apps.support.video.services import jobs  # imports models: after django.setup()
         return jobs.handle
 
-    video-worker                     run until SIGTERM/SIGINT (exit 0 after a graceful stop)
-    video-worker --once              drain what is queued now, then exit 0
-    video-worker --concurrency 4     run 4 jobs at once (default: WORKER_CONCURRENCY)
-    video-worker --check             load settings, connect to the database, verify the
-                                     queue and its DLQ exist; exit 0, or 1 with the reason
+The video worker's options (its usage line names it video-worker), given as
+
+    tools/bazel run //apps/worker/video:sqs_main -- OPTIONS
+    docker run IMAGE OPTIONS        # the image runs /usr/bin/python3.11 -m apps.worker.video.sqs_main
+
+    (no option)        run until SIGTERM/SIGINT (exit 0 after a graceful stop)
+    --once             drain what is queued now, then exit 0
+    --concurrency 4    run 4 jobs at once (default: WORKER_CONCURRENCY)
+    --check            load settings, connect to the database, verify the queue and its
+                       DLQ exist; exit 0, or 1 with the reason
 
 `queue` is an SQSQueue, or a callable making one (a class, a functools.partial): it is
 called after Django is set up, because queues read settings. `handler` is the job
@@ -31,6 +36,8 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from apps.worker.runtime.stopping import RunUntilDrained, RunUntilSignalled
 
 CheckFn = Callable[[], str | None]
 
@@ -73,7 +80,8 @@ def build_parser(worker: str, description: str) -> argparse.ArgumentParser:
         prog=f"{worker}-worker", description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--check", action="store_true", help="load settings, connect, verify queues; exit 0 or 1")
-    parser.add_argument("--once", action="store_true", help="drain what is queued now, then exit")
+    parser.add_argument("--once", dest="stop_policy", action="store_const", const=RunUntilDrained(),
+                        default=RunUntilSignalled(), help="drain what is queued now, then exit")
     parser.add_argument("--concurrency", type=_positive, metavar="N",
                         help="jobs run at once (default: the WORKER_CONCURRENCY setting)")
     return parser
@@ -107,7 +115,7 @@ def run(worker: str, description: str, argv: list[str] | None = None, queue=None
     from apps.worker.runtime.worker import Worker
 
     runtime_logging.configure(worker)
-    config = WorkerConfig.from_settings(worker, concurrency=args.concurrency, once=args.once)
+    config = WorkerConfig.from_settings(worker, concurrency=args.concurrency, stop_policy=args.stop_policy)
     return Worker(queue=queue, handler=handler, config=config).run()
 
 

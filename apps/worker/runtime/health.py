@@ -2,19 +2,25 @@
 
 The worker touches a file on every turn of its loop, at least once a second while it
 runs, even while a long poll waits or every job thread is busy. A worker that stops
-touching it is stuck and should be restarted. The file is WORKER_HEALTH_FILE, by default
-<temp dir>/academy-<worker>.alive, and is removed when the worker exits cleanly.
+touching it is stuck and should be restarted. The file is WORKER_HEALTH_FILE or, where
+that is unset, default_health_file(): <temp dir>/academy-<worker>.alive, which is
+/tmp/academy-video.alive in the video worker's image. It is removed when the worker
+exits cleanly.
 
-Kubernetes (an exec probe; works in images without a shell):
+A probe runs this module with the image's own interpreter: the images have no shell and
+no `python`, only /usr/bin/python3.11, which their entrypoint runs (/app on PYTHONPATH).
+
+Kubernetes (an exec probe):
 
     livenessProbe:
       exec:
-        command: ["python", "-m", "apps.worker.runtime.health", "/tmp/academy-video.alive", "--max-age", "60"]
+        command: ["/usr/bin/python3.11", "-m", "apps.worker.runtime.health", "/tmp/academy-video.alive",
+                  "--max-age", "60"]
       periodSeconds: 30
 
 ECS (a container health check):
 
-    "healthCheck": {"command": ["CMD", "python", "-m", "apps.worker.runtime.health",
+    "healthCheck": {"command": ["CMD", "/usr/bin/python3.11", "-m", "apps.worker.runtime.health",
                                 "/tmp/academy-video.alive", "--max-age", "60"], "interval": 30}
 
 Both run this module's command line: exit 0 when the file was touched within --max-age
@@ -28,10 +34,16 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+
+def default_health_file(worker: str) -> Path:
+    """The liveness file of a worker whose WORKER_HEALTH_FILE is unset."""
+    return Path(tempfile.gettempdir()) / f"academy-{worker}.alive"
 
 
 def is_fresh(path: Path, max_age: float) -> bool:
@@ -42,7 +54,7 @@ def is_fresh(path: Path, max_age: float) -> bool:
 
 
 class Health:
-    def __init__(self, *, path: Path, max_age: float, address: str = "", status=lambda: {}):
+    def __init__(self, *, path: Path, max_age: float, address: str = "", status=dict):
         self.path = Path(path)
         self.max_age = max_age
         self.address = address
@@ -102,11 +114,11 @@ class Health:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m apps.worker.runtime.health",
+        prog="python3.11 -m apps.worker.runtime.health",
         description="Exit 0 when the worker's liveness file was touched recently, else 1.",
     )
     parser.add_argument("path", type=Path, help="the worker's WORKER_HEALTH_FILE")
-    parser.add_argument("--max-age", type=float, default=float(os.environ.get("WORKER_HEALTH_MAX_AGE_SECONDS", 60)),
+    parser.add_argument("--max-age", type=float, default=float(os.environ.get("WORKER_HEALTH_MAX_AGE_SECONDS", "60")),
                         help="seconds (default: WORKER_HEALTH_MAX_AGE_SECONDS or 60)")
     args = parser.parse_args(argv)
     if is_fresh(args.path, args.max_age):

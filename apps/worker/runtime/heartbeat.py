@@ -24,7 +24,7 @@ from collections.abc import Callable
 from botocore.exceptions import BotoCoreError, ClientError
 from django.db import DatabaseError
 
-from apps.worker.runtime.backoff import MAX_VISIBILITY_SECONDS
+from apps.core.queues.sqs import MAX_VISIBILITY_SECONDS
 from apps.worker.runtime.connections import refresh_connections
 from apps.worker.runtime.inflight import InFlight, InFlightSet
 from apps.worker.runtime.logging import event

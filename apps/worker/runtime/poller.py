@@ -14,16 +14,12 @@ import queue as queue_module
 import threading
 from collections.abc import Callable
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from apps.core.queues import QueueError
+from apps.core.queues import TRANSIENT_ERRORS
 from apps.worker.runtime.backoff import ConnectionBackoff
 from apps.worker.runtime.logging import event
 from apps.worker.runtime.metrics import Metrics
 from apps.worker.runtime.shutdown import Shutdown
 
-# Errors worth waiting out: network trouble, throttling, 5xx, a queue not created yet.
-TRANSIENT = (BotoCoreError, ClientError, QueueError)
 _WAKE = object()
 
 
@@ -35,7 +31,7 @@ def call_with_backoff(call: Callable, *, what: str, backoff: ConnectionBackoff, 
     while not shutdown.requested:
         try:
             result = call()
-        except TRANSIENT as exc:
+        except TRANSIENT_ERRORS as exc:
             on_error(exc)
             failures += 1
             delay = backoff.delay(failures)
@@ -101,7 +97,7 @@ class Poller:
         entries = [(str(i), m["ReceiptHandle"], 0) for i, m in enumerate(messages)]
         try:
             self.queue.change_visibility_batch(entries)
-        except TRANSIENT as exc:
+        except TRANSIENT_ERRORS as exc:
             self.metrics.sqs_error("change_visibility")
             event(logging.WARNING, "could not hand back messages received during shutdown; "
                   "they reappear after their visibility timeout", error=str(exc), count=len(messages))

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.queues import SQSQueue
+from apps.core.queues.sqs import MAX_VISIBILITY_SECONDS
 
 
 def _bounded(low: int, high: int):
@@ -42,9 +43,10 @@ class Command(BaseCommand):
         parser.add_argument("--max-receive-count", type=_bounded(1, 1000), default=settings.SQS_MAX_RECEIVE_COUNT,
                             metavar="N", help="receives before a message moves to the DLQ, 1..1000 "
                                               "(default: SQS_MAX_RECEIVE_COUNT, %(default)s)")
-        parser.add_argument("--visibility-timeout", type=_bounded(0, 43200), default=settings.SQS_VISIBILITY_TIMEOUT,
-                            metavar="SECONDS", help="the queues' visibility timeout, 0..43200 "
-                                                    "(default: SQS_VISIBILITY_TIMEOUT, %(default)s)")
+        parser.add_argument("--visibility-timeout", type=_bounded(0, MAX_VISIBILITY_SECONDS),
+                            default=settings.SQS_VISIBILITY_TIMEOUT, metavar="SECONDS",
+                            help=f"the queues' visibility timeout, 0..{MAX_VISIBILITY_SECONDS} "
+                                 "(default: SQS_VISIBILITY_TIMEOUT, %(default)s)")
 
     def handle(self, *args, queue, max_receive_count, visibility_timeout, **options):
         endpoint = settings.AWS_ENDPOINT_URL or f"AWS {settings.AWS_REGION}"

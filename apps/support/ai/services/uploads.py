@@ -17,13 +17,12 @@ Nothing here imports opencv, pytesseract, pypdfium2 or torch.
 import uuid
 from collections.abc import Sequence
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 
 from apps.core.models import Tenant
-from apps.core.queues import QueueError, QueueUnavailable
+from apps.core.queues import TRANSIENT_ERRORS, QueueUnavailable
 from apps.domains.ai import keys, services, status
 from apps.domains.ai.models import AIJob, AnswerKey, Question
 from apps.shared.contracts import AIJobMessage, AIJobType
@@ -90,6 +89,6 @@ def request_job(*, job: AIJob) -> AIJob:
                            input_key=job.input_key or None, question_ids=[uuid.UUID(q) for q in job.question_ids])
     try:
         AISQSQueue.for_job(message).send(message)
-    except (BotoCoreError, ClientError, QueueError) as exc:
+    except TRANSIENT_ERRORS as exc:
         raise QueueUnavailable(job, f"AI job {job.id} could not be queued: {exc}") from exc
     return services.mark_queued(job=job)

@@ -11,12 +11,11 @@ it again.
 
 import uuid
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 
-from apps.core.queues import QueueError, QueueUnavailable
+from apps.core.queues import TRANSIENT_ERRORS, QueueUnavailable
 from apps.domains.lectures import keys, services, status
 from apps.domains.lectures.models import Lecture, LectureVideo
 from apps.shared.contracts import VideoTranscodeMessage
@@ -77,7 +76,7 @@ def request_transcode(*, video: LectureVideo) -> LectureVideo:
                                     source_key=video.source_key)
     try:
         VideoSQSQueue().send(message)
-    except (BotoCoreError, ClientError, QueueError) as exc:
+    except TRANSIENT_ERRORS as exc:
         raise QueueUnavailable(video, f"the transcode request for video {video.id} could not be queued: {exc}") \
             from exc
     return services.mark_queued(video=video)

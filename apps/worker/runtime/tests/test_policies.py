@@ -8,9 +8,10 @@ import time
 
 import pytest
 
+from apps.core.queues.sqs import MAX_VISIBILITY_SECONDS
 from apps.worker.runtime import logging as runtime_logging
 from apps.worker.runtime.acks import Acks
-from apps.worker.runtime.backoff import MAX_VISIBILITY_SECONDS, ConnectionBackoff, RetryBackoff
+from apps.worker.runtime.backoff import ConnectionBackoff, RetryBackoff
 from apps.worker.runtime.heartbeat import CAP_MARGIN_SECONDS, Heartbeat
 from apps.worker.runtime.inflight import InFlight, InFlightSet
 from apps.worker.runtime.metrics import Metrics
