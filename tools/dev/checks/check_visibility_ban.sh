@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Proves the layer rules are enforced by Bazel itself: every target in
 # //apps/worker/boundary_probe (a worker depending on the API, DRF, drf-yasg or gunicorn)
-# must fail analysis with "is not visible". Exit 0 when all are refused, 1 otherwise.
+# must fail analysis with "is not visible", and no Python target but the wrappers in
+# //third_party/python may depend on an API-only distribution directly (the wrappers'
+# visibility is what holds the boundary, whichever pip rules make the distributions).
+# Exit 0 when all of it holds, 1 otherwise.
 #
 #   tools/dev/checks/check_visibility_ban.sh [path/to/bazel]   (default: tools/bazel)
 set -uo pipefail
@@ -21,4 +24,19 @@ for probe in "${probes[@]}"; do
     status=1
   fi
 done
+
+# Direct dependers of what the wrappers wrap, other than the wrappers themselves.
+wrapped='labels(deps, //third_party/python:*)'
+if ! direct="$("$bazel" query --output=label \
+    "kind('py_(library|binary|test) rule', rdeps(//..., $wrapped, 1)) except $wrapped except //third_party/python:*" \
+    2>/dev/null)"; then
+  echo "FAIL: the query for direct dependers of the API-only distributions did not run"
+  status=1
+elif [[ -n "$direct" ]]; then
+  echo "FAIL: these depend on an API-only distribution directly, not through //third_party/python:"
+  echo "$direct"
+  status=1
+else
+  echo "ok: only //third_party/python depends on the API-only distributions directly"
+fi
 exit "$status"
