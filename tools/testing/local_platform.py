@@ -32,15 +32,13 @@ import secrets
 import signal
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from apps.core.queues import SQSQueue
 from tools.testing.api_client import ApiClient
 from tools.testing.sqs_server import MotoServer, SQSServer, unique_name
-from tools.testing.waiting import wait_until
+from tools.testing.waiting import answers, wait_until
 
 # The modules the worker images run, and the names the demo and `//:dev` show them by.
 VIDEO_WORKER = "apps.worker.video.sqs_main"
@@ -85,6 +83,10 @@ class Service:
 
     def running(self) -> bool:
         return self.process.poll() is None
+
+    def exited(self) -> "PlatformError":
+        return PlatformError(f"the {self.name} exited (status {self.process.returncode}); "
+                             f"its log, {self.log}, ends:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 20) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -240,7 +242,7 @@ class LocalPlatform:
             return found and found.group(1)
 
         self.api_url = self._wait(service, listening, "the API to listen")
-        self._wait(service, lambda: _answers(self.api_url + "/healthz"), "the API to answer /healthz")
+        self._wait(service, lambda: answers(self.api_url + "/healthz"), "the API to answer /healthz")
         return self.api_url
 
     def start_worker(self, module: str, *args: str, name: str = "worker", wait_ready: bool = False,
@@ -275,8 +277,7 @@ class LocalPlatform:
         """PlatformError when a process it started (and did not expect to end) has exited."""
         for service in self.services:
             if not service.running():
-                raise PlatformError(f"the {service.name} exited (status {service.process.returncode}); "
-                                    f"its log, {service.log}, ends:\n{service.log_tail()}")
+                raise service.exited()
 
     def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> dict[str, int]:
         """Stops every process, newest first: SIGTERM to its group, SIGKILL after the grace
@@ -287,7 +288,7 @@ class LocalPlatform:
         statuses = {}
         for service in reversed(self.services):
             try:
-                statuses[service.name] = service.process.wait(grace_seconds if grace_seconds > 0 else 0.001)
+                statuses[service.name] = service.process.wait(grace_seconds)
             except subprocess.TimeoutExpired:
                 _signal_group(service.process, signal.SIGKILL)
                 statuses[service.name] = service.process.wait()
@@ -317,22 +318,13 @@ class LocalPlatform:
     def _wait(self, service: Service, ready, what: str):
         def up():
             if not service.running():
-                raise PlatformError(f"the {service.name} exited (status {service.process.returncode}); "
-                                    f"its log, {service.log}, ends:\n{service.log_tail()}")
+                raise service.exited()
             return ready()
 
         try:
             return wait_until(up, STARTUP_SECONDS, what, interval=0.1)
         except AssertionError as exc:
             raise PlatformError(f"{exc}; {service.log} ends:\n{service.log_tail()}") from None
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:

@@ -19,8 +19,6 @@ instead of resetting it.
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tools.testing.waiting import free_port, wait_until
+from tools.testing.waiting import answers, free_port, wait_until
 
 REGION = "ap-northeast-2"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -70,7 +68,7 @@ class MotoServer:
             self.process = self._spawn(port)
             self.info = SQSServer(endpoint_url=f"http://127.0.0.1:{port}")
             try:
-                wait_until(self._answers, STARTUP_SECONDS, "moto's server", interval=0.1)
+                wait_until(self._ready, STARTUP_SECONDS, "moto's server", interval=0.1)
                 return self
             except AssertionError:
                 self.stop()
@@ -98,14 +96,10 @@ class MotoServer:
             if output is not subprocess.DEVNULL:
                 output.close()
 
-    def _answers(self) -> bool:
+    def _ready(self) -> bool:
         if self.process.poll() is not None:
             raise AssertionError(f"moto's server exited (status {self.process.returncode})")
-        try:
-            with urllib.request.urlopen(self.info.endpoint_url + "/moto-api/", timeout=2) as response:
-                return response.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
+        return answers(self.info.endpoint_url + "/moto-api/")
 
     def _log_tail(self) -> str:
         if not self.log_path or not self.log_path.exists():

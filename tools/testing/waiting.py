@@ -2,6 +2,8 @@
 
 import socket
 import time
+import urllib.error
+import urllib.request
 
 
 def free_port() -> int:
@@ -21,3 +23,12 @@ def wait_until(predicate, timeout: float, what: str = "condition", interval: flo
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+def answers(url: str, timeout: float = 2) -> bool:
+    """Whether a GET of url answers 200 now (a server that is not up yet answers False)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
