@@ -40,7 +40,7 @@ def layout_dir(label: str) -> pathlib.Path:
 
 def manifest(label: str) -> tuple[str, dict]:
     layout = layout_dir(label)
-    digest = (layout.parent / (layout.name + ".digest")).read_text().strip()
+    digest = (layout.parent / (layout.name + ".json.sha256")).read_text().strip()
     blob = layout / "blobs" / "sha256" / digest.split(":")[1]
     return digest, json.loads(blob.read_text())
 

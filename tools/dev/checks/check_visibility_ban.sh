@@ -25,10 +25,12 @@ for probe in "${probes[@]}"; do
   fi
 done
 
-# Direct dependers of what the wrappers wrap, other than the wrappers themselves.
-wrapped='labels(deps, //third_party/python:*)'
+# Direct dependers of what the wrappers wrap (the hub's @pip//<name>:pkg aliases and the
+# distributions' own repositories behind them), in this repository, other than the wrappers.
+aliases='labels(deps, //third_party/python:*)'
+wrapped="$aliases + labels(actual, $aliases)"
 if ! direct="$("$bazel" query --output=label \
-    "kind('py_(library|binary|test) rule', rdeps(//..., $wrapped, 1)) except $wrapped except //third_party/python:*" \
+    "kind('py_(library|binary|test) rule', rdeps(//..., $wrapped, 1)) intersect //... except //third_party/python:*" \
     2>/dev/null)"; then
   echo "FAIL: the query for direct dependers of the API-only distributions did not run"
   status=1

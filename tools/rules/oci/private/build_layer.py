@@ -1,6 +1,9 @@
 """Builds one deterministic layer tar from .deb packages and/or files.
 
-    build_layer.py --out layer.tar [--deb pkg.deb ...] [--files manifest.json] [--ca-bundle]
+    build_layer.py --out layer.tar.gz [--deb pkg.deb ...] [--files manifest.json] [--ca-bundle]
+
+An --out ending in .tar.gz is gzipped as it is written (no file name, mtime 0, level 6), so
+equal inputs give equal blobs; one ending in .tar is left uncompressed.
 
 --deb        unpack a Debian package's data (dpkg-deb --fsys-tarfile); docs, man pages and
              info files are dropped, copyright files kept (as distroless does)
@@ -16,6 +19,7 @@ without which ffmpeg does not start.
 """
 
 import argparse
+import gzip
 import io
 import json
 import os
@@ -122,7 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.ca_bundle:
         add_ca_bundle(layer)
     with open(args.out, "wb") as out:
-        layer.write(out)
+        if args.out.endswith(".tar.gz"):
+            with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6) as gz:
+                layer.write(gz)
+        else:
+            layer.write(out)
     return 0
 
 

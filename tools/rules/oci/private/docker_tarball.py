@@ -1,12 +1,15 @@
-"""Writes a `docker load`-able tarball from an OCI image layout.
+"""Writes a tarball of an OCI image layout that a container engine loads.
 
-    docker_tarball.py LAYOUT OUT.tar REPO:TAG [REPO:TAG ...]
+    docker_tarball.py [--format docker|oci] LAYOUT OUT.tar TAGS_FILE
 
-The tarball holds the OCI layout itself (index.json with the tags as ref names,
-oci-layout, blobs) plus Docker's manifest.json, so both `docker load` (any version) and
-`podman load` accept it. Entries are sorted with fixed metadata, like the layers.
+TAGS_FILE holds one `repository:tag` per line. The tarball holds the OCI layout itself
+(index.json with the tags as ref names, oci-layout, blobs); `docker` (the default) adds
+Docker's manifest.json, so both `docker load` (any version) and `podman load` accept it.
+Entries are sorted with fixed metadata, like the layers.
 """
 
+import argparse
+import io
 import json
 import pathlib
 import sys
@@ -24,12 +27,10 @@ def add(tar: tarfile.TarFile, name: str, data: bytes | None = None, path: pathli
             tar.addfile(info, f)
     else:
         info.size = len(data)
-        import io
-
         tar.addfile(info, io.BytesIO(data))
 
 
-def main(layout: str, out: str, *tags: str) -> int:
+def write(layout: str, out: str, tags: list[str], image_format: str = "docker") -> None:
     root = pathlib.Path(layout)
     index = json.loads((root / "index.json").read_text())
     descriptor = index["manifests"][0]
@@ -46,10 +47,22 @@ def main(layout: str, out: str, *tags: str) -> int:
         for blob in sorted((root / "blobs/sha256").iterdir()):
             add(tar, f"blobs/sha256/{blob.name}", path=blob)
         add(tar, "index.json", json.dumps(index, sort_keys=True).encode())
-        add(tar, "manifest.json", json.dumps(docker_manifest, sort_keys=True).encode())
+        if image_format == "docker":
+            add(tar, "manifest.json", json.dumps(docker_manifest, sort_keys=True).encode())
         add(tar, "oci-layout", (root / "oci-layout").read_bytes())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--format", choices=("docker", "oci"), default="docker")
+    parser.add_argument("layout")
+    parser.add_argument("out")
+    parser.add_argument("tags_file", type=pathlib.Path)
+    args = parser.parse_args(argv)
+    tags = [line.strip() for line in args.tags_file.read_text().splitlines() if line.strip()]
+    write(args.layout, args.out, tags, args.format)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:]))
+    sys.exit(main())

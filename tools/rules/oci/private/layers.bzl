@@ -1,8 +1,9 @@
 """Implementation of the layer rules: each rule's `doc` below is its manual (docs/rules/oci.md).
 
 rules_oci leaves layer tars to rules_pkg's pkg_tar; here one deterministic tool,
-tools/rules/oci/private/build_layer.py, writes them all (entries sorted, mtime 2000-01-01,
-owner root unless asked, no user names), so equal inputs give equal bytes on any machine.
+tools/rules/oci/private/build_layer.py, writes them all as `<name>.tar.gz` (entries sorted,
+mtime 2000-01-01, owner root unless asked, no user names, gzip without name or time), so
+equal inputs give equal bytes on any machine, and oci_image stores them as they are.
 
 - debian_layer: unpacked Debian packages.
 - files_layer: files, empty directories and symlinks at chosen paths.
@@ -31,7 +32,7 @@ _BUILDER = attr.label(
 )
 
 def _debian_layer_impl(ctx):
-    out = ctx.actions.declare_file(ctx.label.name + ".tar")
+    out = ctx.actions.declare_file(ctx.label.name + ".tar.gz")
     args = []
     for deb in ctx.files.debs:
         args += ["--deb", deb.path]
@@ -52,7 +53,7 @@ debian_layer(
 )
 ```
 
-Writes `<name>.tar` with each package's data (`dpkg-deb --fsys-tarfile`), documentation, man
+Writes `<name>.tar.gz` with each package's data (`dpkg-deb --fsys-tarfile`), documentation, man
 and info pages dropped, copyright files kept. Maintainer scripts never run in an image, so
 the one effect of theirs that programs need is replayed: each `update-alternatives --install`
 in a package's postinst becomes its symlink (the highest priority wins), e.g. libblas.so.3,
@@ -75,7 +76,7 @@ without which ffmpeg does not start.
 )
 
 def _files_layer_tar(ctx, entries, extra_args = []):
-    out = ctx.actions.declare_file(ctx.label.name + ".tar")
+    out = ctx.actions.declare_file(ctx.label.name + ".tar.gz")
     manifest = ctx.actions.declare_file(ctx.label.name + ".files.json")
     ctx.actions.write(manifest, json.encode([[f.path, dest, None] for f, dest in entries]))
     _run_builder(ctx, out, ["--files", manifest.path] + extra_args, [manifest] + [f for f, _ in entries])
@@ -106,7 +107,7 @@ files_layer(
 )
 ```
 
-Writes `<name>.tar`. Paths in the image are relative to its root (`etc/passwd`, not
+Writes `<name>.tar.gz`. Paths in the image are relative to its root (`etc/passwd`, not
 `/etc/passwd`). Everything is owned by root unless a directory names another owner.
 """,
     attrs = {
@@ -132,50 +133,61 @@ Writes `<name>.tar`. Paths in the image are relative to its root (`etc/passwd`, 
 def _repo_of(f):
     return f.owner.workspace_name
 
-def _distribution(f):
-    """The normalised name of the distribution whose METADATA `f` is, or None.
+def _dist_info(f):
+    """(site root, normalised distribution name) when `f` is a distribution's METADATA, else None.
 
-    ../pip_django/site/Django-4.2.11.dist-info/METADATA -> django. A whl_library repository
-    holds one such file whatever hub declared it, so the binary's distributions (from the
-    hub its deps use) and `packages` (from the role lock's hub) compare by these names.
+    A distribution is found by what it is, not by where a rule set puts it: the METADATA of
+    a `<name>-<version>.dist-info` directory in an external repository, whose parent is the
+    site root (`../pip_django/site` here, `../rules_python~~pip~pip_311_django/site-packages`
+    under bzlmod).
     """
     parts = f.short_path.split("/")
-    if len(parts) != 5 or parts[0] != ".." or parts[2] != "site" or parts[4] != "METADATA":
+    if not f.short_path.startswith("../") or len(parts) < 4 or parts[-1] != "METADATA":
         return None
-    if not parts[3].endswith(".dist-info"):
+    if not parts[-2].endswith(".dist-info"):
         return None
-    return parts[3].split("-")[0].lower().replace(".", "_")
+    return "/".join(parts[:-2]), parts[-2].split("-")[0].lower().replace(".", "_")
 
-def _pip_dest(f):
-    # ../pip_django/site/django/__init__.py -> opt/academy/site-packages/django/__init__.py
-    path = f.short_path
-    if "/site/" not in path:
-        return None
-    rel = path.split("/site/", 1)[1]
-    if rel.startswith("bin/") or "__pycache__/" in rel or rel.endswith(".pyc"):
-        return None
-    return SITE_PACKAGES + "/" + rel
+def _distributions(files):
+    """site root -> distribution name, for every distribution among `files`.
+
+    A .dist-info nested inside a site root (setuptools/_vendor/packaging-*.dist-info) is
+    part of the distribution that vendors it, not a distribution of its own.
+    """
+    found = {}
+    for f in files:
+        info = _dist_info(f)
+        if info:
+            found[info[0]] = info[1]
+    return {
+        root: name
+        for root, name in found.items()
+        if not [other for other in found if root.startswith(other + "/")]
+    }
+
+def _installed(rel):
+    # Scripts and bytecode stay out of the image: the entrypoint runs `python -m`.
+    return not (rel.startswith("bin/") or "__pycache__/" in rel or rel.endswith(".pyc"))
 
 def _py_pip_layer_impl(ctx):
     allowed = {}
     entries = []
     for target in ctx.attr.packages:
-        repo = target.label.workspace_name
-        for f in target[DefaultInfo].default_runfiles.files.to_list():
-            if _repo_of(f) != repo:
-                continue
-            name = _distribution(f)
-            if name:
-                allowed[name] = True
-            dest = _pip_dest(f)
-            if dest:
-                entries.append((f, dest))
-    needed = {}
-    for f in ctx.attr.binary[DefaultInfo].default_runfiles.files.to_list():
-        name = _distribution(f)
-        if name:
-            needed[name] = True
-    missing = sorted([r for r in needed if r not in allowed])
+        files = [f for f in target[DefaultInfo].default_runfiles.files.to_list() if _repo_of(f) == target.label.workspace_name]
+        roots = _distributions(files)
+        if not roots:
+            fail("%s holds no installed distribution (no *.dist-info/METADATA in its files)" % target.label)
+        allowed.update({name: True for name in roots.values()})
+        for f in files:
+            for root in roots:
+                if f.short_path.startswith(root + "/"):
+                    rel = f.short_path[len(root) + 1:]
+                    if _installed(rel):
+                        entries.append((f, SITE_PACKAGES + "/" + rel))
+    if not entries:
+        fail("%s: the pip layer would be empty; `packages` gives no installed files" % ctx.label)
+    needed = _distributions(ctx.attr.binary[DefaultInfo].default_runfiles.files.to_list()).values()
+    missing = sorted({name: True for name in needed if name not in allowed}.keys())
     if missing:
         fail("%s needs %s, which %s does not lock: add them to the role's requirements file and run tools/bazel run //requirements:update" % (
             ctx.attr.binary.label,
@@ -189,7 +201,7 @@ py_pip_layer = rule(
     doc = """A layer tar of a role lock's pip distributions, under /opt/academy/site-packages.
 
 ```starlark
-load("@pip//:requirements.bzl", "requirements_for")
+load("@pip_roles//:roles.bzl", "requirements_for")
 
 py_pip_layer(
     name = "pip_layer",
@@ -199,12 +211,16 @@ py_pip_layer(
 )
 ```
 
-Writes `<name>.tar` with the installed files of every distribution in `packages` (scripts
+Writes `<name>.tar.gz` with the installed files of every distribution in `packages` (scripts
 under bin/ and bytecode left out), so the image holds exactly the role's lock, not only what
-`binary` imports. Fails when `binary` depends on a distribution that `packages` lacks: the
-image would start and then fail on an import. Distributions are matched by their installed
-name (the `.dist-info` directory), so `packages` may come from another pip_parse hub than the
-binary's own dependencies, as the GPU image's do (`@pip_gpu`, CUDA PyTorch).
+`binary` imports. A distribution is recognised by what it is, an installed
+`<name>-<version>.dist-info/METADATA`, whose directory's parent is its site root; nothing
+depends on how a pip rule set names its repositories or directories, so the layer is the
+same with rules_python. Fails when `binary` depends on a distribution that `packages` lacks
+(the image would start and then fail on an import), when a target of `packages` holds no
+installed distribution, or when the layer would be empty. `packages` may come from another
+pip_parse hub than the binary's own dependencies, as the GPU image's do (`@pip_gpu`, CUDA
+PyTorch).
 """,
     attrs = {
         "binary": attr.label(
@@ -217,8 +233,8 @@ binary's own dependencies, as the GPU image's do (`@pip_gpu`, CUDA PyTorch).
                   "used in the message when a distribution is missing.",
         ),
         "packages": attr.label_list(
-            doc = "Every distribution of the role's lock: `requirements_for(role)` of the pip_parse " +
-                  "hub that locks it.",
+            doc = "Every distribution of the role's lock: `requirements_for(role)` of " +
+                  "`@pip_roles//:roles.bzl`.",
         ),
         "_builder": _BUILDER,
     },
@@ -244,7 +260,7 @@ py_app_layer(
 )
 ```
 
-Writes `<name>.tar` with every file of the main repository in the binary's runfiles, at
+Writes `<name>.tar.gz` with every file of the main repository in the binary's runfiles, at
 `/app/<path in the repository>` (sources, data, `__init__.py` files), so `python -m
 apps.worker.video.sqs_main` finds them with `PYTHONPATH=/app`. External repositories (pip
 distributions, toolchains) and the binary's own launcher are left out. This is the layer

@@ -1,6 +1,9 @@
-"""Implementation of oci_push: its `doc` below is the manual (docs/rules/oci.md renders it)."""
+"""Implementation of oci_push_rule: its `doc` below is the manual (docs/rules/oci.md renders it)."""
 
-_DOC = """`bazel run` pushes an oci_image to a registry with skopeo, as rules_oci's oci_push.
+_DOC = """`bazel run` pushes an oci_image to a registry with skopeo, as rules_oci's oci_push_rule.
+
+Most BUILD files use the oci_push macro of //tools/rules/oci:defs.bzl, which also takes
+`remote_tags` as a list of strings.
 
 ```starlark
 oci_push(
@@ -15,81 +18,73 @@ oci_push(
 tools/bazel run //apps/worker/ai:image_cpu_push -- --repository 127.0.0.1:5000/academy/worker-ai --tag dev --insecure
 ```
 
-Flags after `--`: `--repository HOST/NAME` replaces `repository`; each `--tag TAG` (or `-t`)
-replaces `remote_tags` (all of them: the first `--tag` drops the attribute's list);
+As in rules_oci, the image is first pushed by its digest (`REPOSITORY@sha256:...`), then
+each tag is applied: those of `remote_tags` and each `-t/--tag TAG` given at run time, in
+addition to them. With neither, the image is pushed by digest only. `-r/--repository
+HOST/NAME` replaces `repository` / `repository_file`; with none of them the push fails.
 `--insecure` pushes over plain HTTP without TLS verification (a local registry on
 127.0.0.1). The layout is copied with `--preserve-digests`, so the registry serves the digest
 that `<image>.digest` holds.
 
-Stamping: under `--stamp`, a `{KEY}` in `remote_tags` is replaced by the value of `KEY` in
-Bazel's stable workspace status. tools/workspace_status.sh writes `STABLE_GIT_COMMIT` (the
-commit, 12 hex digits), so `remote_tags = ["git-{STABLE_GIT_COMMIT}"]` tags each push with
-its commit. Without `--stamp` such a tag is refused when the push runs.
+Stamped tags come from a file, as in rules_oci: `remote_tags = ":stamped"`, an
+`expand_template` of //tools/rules/bazel_lib whose `stamp_substitutions` read the workspace
+status under `--stamp` (tools/workspace_status.sh writes `STABLE_GIT_COMMIT`).
 
-Caveat, as in rules_oci: tags are pushed one after another, so a push with several tags MAY
-be partly done when one fails.
+Caveat, as in rules_oci: tags are applied one after another, so a push with several tags
+MAY be partly done when one fails; the failure exits non-zero and skips the rest.
 """
 
 def _runfile(ctx, f):
-    return ctx.workspace_name + "/" + f.short_path
+    return ctx.workspace_name + "/" + f.short_path if not f.short_path.startswith("../") else f.short_path[3:]
 
 def _push_impl(ctx):
-    layout = ctx.attr.image[OutputGroupInfo].layout.to_list()[0]
-    digest = ctx.attr.image[OutputGroupInfo].digest.to_list()[0]
-    tags_file = ctx.actions.declare_file(ctx.label.name + ".tags")
-    if ctx.attr.stamp:
-        ctx.actions.run_shell(
-            inputs = [ctx.info_file],
-            outputs = [tags_file],
-            command = """
-set -eu
-tags="$1"
-while read -r key value; do tags="$(printf '%s' "$tags" | sed "s|{$key}|$value|g")"; done < "$2"
-printf '%s\\n' "$tags" > "$3"
-""",
-            arguments = [" ".join(ctx.attr.remote_tags), ctx.info_file.path, tags_file.path],
-        )
-    else:
-        ctx.actions.write(tags_file, " ".join(ctx.attr.remote_tags) + "\n")
+    layout = ctx.file.image
+    files = [layout]
+    substitutions = {
+        "{{IMAGE}}": str(ctx.attr.image.label),
+        "{{LAYOUT}}": _runfile(ctx, layout),
+        "{{REPOSITORY}}": ctx.attr.repository,
+        "{{REPOSITORY_FILE}}": "",
+        "{{TAGS_FILE}}": "",
+    }
+    if ctx.file.repository_file:
+        files.append(ctx.file.repository_file)
+        substitutions["{{REPOSITORY_FILE}}"] = _runfile(ctx, ctx.file.repository_file)
+    if ctx.file.remote_tags:
+        files.append(ctx.file.remote_tags)
+        substitutions["{{TAGS_FILE}}"] = _runfile(ctx, ctx.file.remote_tags)
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.expand_template(
         template = ctx.file._template,
         output = script,
-        substitutions = {
-            "{{DIGEST}}": _runfile(ctx, digest),
-            "{{IMAGE}}": str(ctx.attr.image.label),
-            "{{LAYOUT}}": _runfile(ctx, layout),
-            "{{REPOSITORY}}": ctx.attr.repository,
-            "{{TAGS}}": "$(cat \"$runfiles/%s\")" % _runfile(ctx, tags_file),
-        },
+        substitutions = substitutions,
         is_executable = True,
     )
-    return [DefaultInfo(
-        executable = script,
-        runfiles = ctx.runfiles(files = [layout, digest, tags_file]),
-    )]
+    return [DefaultInfo(executable = script, runfiles = ctx.runfiles(files = files))]
 
-oci_push = rule(
+oci_push_rule = rule(
     implementation = _push_impl,
     doc = _DOC,
     executable = True,
     attrs = {
         "image": attr.label(
             mandatory = True,
+            allow_single_file = True,
             doc = "The oci_image to push.",
         ),
-        "remote_tags": attr.string_list(
-            default = ["latest"],
-            doc = "The tags to push, each a separate copy. May hold `{KEY}` placeholders of the " +
-                  "workspace status, expanded under `--stamp`. `--tag` at run time replaces them all.",
+        "remote_tags": attr.label(
+            allow_single_file = True,
+            doc = "A file of tags, one per line, applied after the push by digest. `--tag` at run " +
+                  "time adds to them. Default: none, the image is pushed by digest only.",
         ),
         "repository": attr.string(
             doc = "The repository to push to, `HOST[:PORT]/NAME` without a tag or digest. " +
-                  "`--repository` at run time overrides it; with neither, the push fails.",
+                  "`--repository` at run time overrides it; with neither (nor " +
+                  "`repository_file`), the push fails.",
         ),
-        "stamp": attr.bool(
-            doc = "Expand `{KEY}` in `remote_tags` from the stable workspace status. The oci_push " +
-                  "macro of //tools/rules/oci:defs.bzl sets it from `--stamp`.",
+        "repository_file": attr.label(
+            allow_single_file = True,
+            doc = "The same as `repository`, in a file (for a repository chosen by stamping).",
         ),
         "_template": attr.label(
             default = "//tools/rules/oci/private:push.sh.tpl",

@@ -1,7 +1,7 @@
 """Checks one built image from the outside and from inside its own filesystem.
 
-Every py_image gets a `<name>_test` running this file with IMAGE_FILES (the layout
-directory and its .digest), IMAGE_PUSH (the push runner), IMAGE_KIND (`worker` or `api`)
+Every py_image gets a `<name>_test` running this file with IMAGE_LAYOUT (the layout
+directory), IMAGE_DIGEST (its `<name>.digest` file), IMAGE_PUSH (the push runner), IMAGE_KIND (`worker` or `api`)
 and IMAGE_REPOSITORY.
 Runs as root: the image's filesystem is entered with chroot, as the image's own user.
 """
@@ -20,9 +20,8 @@ import pytest
 from tools.testing.registry import registry
 from tools.testing.sqs_server import start_sqs_server
 
-_FILES = os.environ["IMAGE_FILES"].split()
-LAYOUT = pathlib.Path(next(f for f in _FILES if not f.endswith(".digest")))
-DIGEST = pathlib.Path(next(f for f in _FILES if f.endswith(".digest"))).read_text().strip()
+LAYOUT = pathlib.Path(os.environ["IMAGE_LAYOUT"])
+DIGEST = pathlib.Path(os.environ["IMAGE_DIGEST"]).read_text().strip()
 KIND = os.environ["IMAGE_KIND"]
 REPOSITORY = os.environ["IMAGE_REPOSITORY"]
 HERE = pathlib.Path(__file__).resolve().parent
@@ -107,17 +106,24 @@ def test_entry_point_checks_its_configuration(rootfs):
         server.stop()
 
 
+def _served_digest(host: str, reference: str) -> str:
+    request = urllib.request.Request(
+        f"http://{host}/v2/{REPOSITORY}/manifests/{reference}",
+        method="HEAD",
+        headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        return response.headers["Docker-Content-Digest"]
+
+
 def test_push_to_a_registry_keeps_the_digest(tmp_path):
+    """As rules_oci's oci_push: by digest, then the target's remote_tags and each --tag too."""
     push = pathlib.Path(os.environ["IMAGE_PUSH"])
     with registry(tmp_path) as host:
         repository = f"{host}/{REPOSITORY}"
-        result = subprocess.run([str(push), "--repository", repository, "--tag", "test", "--insecure"],
+        result = subprocess.run([str(push), "-r", repository, "--tag", "test", "--insecure"],
                                 capture_output=True, text=True, check=False, timeout=300)
         assert result.returncode == 0, result.stdout + result.stderr
-        request = urllib.request.Request(
-            f"http://{host}/v2/{REPOSITORY}/manifests/test",
-            method="HEAD",
-            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
-        )
-        with urllib.request.urlopen(request) as response:
-            assert response.headers["Docker-Content-Digest"] == DIGEST
+        assert f"pushed {repository}@{DIGEST}" in result.stdout
+        for reference in (DIGEST, "latest", "test"):
+            assert _served_digest(host, reference) == DIGEST, reference

@@ -39,12 +39,12 @@ def test_layers_are_reproducible_whatever_the_file_metadata(tmp_path):
     source.write_text("print('hi')\n")
     files = tmp_path / "files.json"
     files.write_text(json.dumps([[str(source), "app/hello.py", None]]))
-    first = build_layer(tmp_path / "1.tar", files)
+    first = build_layer(tmp_path / "1.tar.gz", files)
     os.utime(source, (1_700_000_000, 1_700_000_000))
     os.chmod(source, 0o600)
-    second = build_layer(tmp_path / "2.tar", files)
+    second = build_layer(tmp_path / "2.tar.gz", files)
     assert first == second
-    with tarfile.open(tmp_path / "1.tar") as tar:
+    with tarfile.open(tmp_path / "1.tar.gz") as tar:
         members = tar.getmembers()
     assert [m.name for m in members] == sorted(m.name for m in members)
     assert {(m.uid, m.gid, m.uname, m.gname, m.mtime) for m in members} == {(0, 0, "", "", 946684800)}

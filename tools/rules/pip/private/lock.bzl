@@ -11,6 +11,29 @@ def normalize_name(name):
     """
     return name.lower().replace("-", "_").replace(".", "_")
 
+_INDEX_OPTIONS = ["--index-url", "--extra-index-url", "--find-links", "--trusted-host", "--no-index"]
+
+def lock_pip_args(content):
+    """The index options a lock writes on lines of their own, as pip arguments.
+
+    `--index-url URL`, `--extra-index-url URL`, `--find-links DIR`, `--trusted-host HOST` and
+    `--no-index` (uv writes them with `--emit-index-url` / `--emit-find-links`), so a lock
+    that names its index is fetched from it whatever the machine's pip configuration says.
+
+    Args:
+        content: The text of a lock in uv / pip-compile format.
+
+    Returns:
+        A list of pip arguments, in the lock's order.
+    """
+    args = []
+    for raw in content.split("\n"):
+        line = raw.strip().replace("=", " ", 1) if raw.strip().startswith("--") else ""
+        parts = [p for p in line.split(" ") if p]
+        if parts and parts[0] in _INDEX_OPTIONS:
+            args += parts[:2]
+    return args
+
 def parse_lock(content):
     """Returns a list of structs(name, version, hashes, via) in lock order.
 

@@ -3,10 +3,14 @@
 Run at fetch time with the host interpreter (no third-party imports beyond pip itself):
 
     whl_installer.py --lock LOCK --package NAME --version VERSION --hash SHA256 [--hash ...]
-        --target DIR --locked NAME,... --resolved NAME,...
+        --download DIR --target DIR --locked NAME,... --resolved NAME,... [--pip-arg ARG ...]
 
-Installs `NAME==VERSION` with `pip install --no-deps --require-hashes --target DIR`, using
-the machine's pip configuration (index, find-links), then prints one dependency per line:
+Fetches the wheel of `NAME==VERSION` with `pip wheel --no-deps --require-hashes --wheel-dir
+DIR` (the pinned wheel, checked against the lock's hashes; for a distribution published only
+as an sdist, the wheel pip builds from the checked sdist), installs it from there with `pip
+install --no-index --find-links DIR --target DIR` (by name, so pip records no
+direct_url.json and the install is the same as from an index), each with the --pip-arg
+arguments (index options, --isolated, --quiet), then prints one dependency per line:
 the distribution's requirements from its wheel metadata, with markers evaluated for this
 interpreter, limited to packages in the lock. A requirement gated by an extra
 (`; extra == "server"`) is kept only when the lock's resolver chose it for this package
@@ -33,19 +37,36 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def install(package: str, version: str, hashes: list[str], target: str) -> subprocess.CompletedProcess:
-    pin = f"{package}=={version} " + " ".join(f"--hash=sha256:{h.removeprefix('sha256:')}" for h in hashes)
+def _run_pip(command: list[str], pin: str, pip_args: list[str]) -> subprocess.CompletedProcess:
+    """pip with the pin as its one requirement, never resolving dependencies."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as requirement:
         requirement.write(pin + "\n")
         requirement.flush()
         return subprocess.run(
             [
-                sys.executable, "-m", "pip", "install",
-                "--no-deps", "--require-hashes", "--no-input", "--disable-pip-version-check",
-                "--no-warn-script-location", "--quiet", "--target", target, "-r", requirement.name,
+                sys.executable, "-m", "pip", *command,
+                "--no-deps", "--no-input", "--disable-pip-version-check",
+                *pip_args, "-r", requirement.name,
             ],
             capture_output=True, text=True, check=False,
         )
+
+
+def install(
+    package: str, version: str, hashes: list[str], download: str, target: str, pip_args: list[str] = (),
+) -> subprocess.CompletedProcess:
+    pin = f"{package}=={version} " + " ".join(f"--hash=sha256:{h.removeprefix('sha256:')}" for h in hashes)
+    fetched = _run_pip(["wheel", "--require-hashes", "--wheel-dir", download], pin, list(pip_args))
+    if fetched.returncode != 0:
+        return fetched
+    # The wheel was checked (or built from a checked sdist) above; a built wheel has no
+    # hash in the lock, so this install from the local directory goes by name and version.
+    local = [a for a in pip_args if a in ("--isolated", "--quiet")]
+    return _run_pip(
+        ["install", "--no-index", "--find-links", download, "--no-warn-script-location", "--target", target],
+        f"{package}=={version}",
+        local,
+    )
 
 
 def failure_message(package: str, version: str, lock: str, pip_output: str) -> str:
@@ -86,11 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--package", required=True)
     parser.add_argument("--version", required=True)
     parser.add_argument("--hash", action="append", required=True, dest="hashes")
+    parser.add_argument("--download", required=True, help="directory that keeps the downloaded file")
     parser.add_argument("--target", required=True)
     parser.add_argument("--locked", default="")
     parser.add_argument("--resolved", default="")
+    parser.add_argument("--pip-arg", action="append", default=[], dest="pip_args", help="an argument for pip")
     args = parser.parse_args(argv)
-    result = install(args.package, args.version, args.hashes, args.target)
+    result = install(args.package, args.version, args.hashes, args.download, args.target, args.pip_args)
     if result.returncode != 0:
         print(failure_message(args.package, args.version, args.lock, result.stderr or result.stdout), file=sys.stderr)
         return 1

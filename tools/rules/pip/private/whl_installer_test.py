@@ -54,7 +54,7 @@ def local_index(tmp_path, monkeypatch):
 def run(tmp_path, digest, capsys):
     code = whl_installer.main([
         "--lock", "//requirements:all.lock", "--package", "demo-pkg", "--version", "1.0",
-        f"--hash=sha256:{digest}", "--target", str(tmp_path / "site"),
+        f"--hash=sha256:{digest}", "--download", str(tmp_path / "whl"), "--target", str(tmp_path / "site"),
         "--locked", "demo-pkg,six,pytest,rich,colorama", "--resolved", "rich",
     ])
     return code, capsys.readouterr()
@@ -64,6 +64,9 @@ def test_installs_and_lists_locked_dependencies(tmp_path, local_index, capsys):
     code, out = run(tmp_path, build_wheel(local_index), capsys)
     assert code == 0, out.err
     assert (tmp_path / "site" / "demo_pkg" / "__init__.py").exists()
+    assert [p.name for p in (tmp_path / "whl").iterdir()] == ["demo_pkg-1.0-py3-none-any.whl"]
+    # Installed by name from the checked wheel, as from an index: no record of a local path.
+    assert not (tmp_path / "site" / "demo_pkg-1.0.dist-info" / "direct_url.json").exists()
     # six: plain requirement; rich: an extra the lock resolved for it; pytest: an extra
     # nobody asked for; colorama: wrong platform; not-in-lock: not locked.
     assert out.out.split() == ["rich", "six"]

@@ -1,21 +1,13 @@
 """py_image: one py_binary as an image, with targets that push, load and test it.
 
-    load("//tools/rules/oci:py_image.bzl", "py_image")
+    load("//tools/rules/academy:py_image.bzl", "py_image")
 """
 
-load("@pip//:requirements.bzl", "all_roles", "requirements_for")
-load("@pip_gpu//:requirements.bzl", gpu_roles = "all_roles", gpu_requirements_for = "requirements_for")
+load("@pip//:requirements.bzl", "requirement")
+load("@pip_roles//:roles.bzl", "requirements_for")
 load("//tools/rules/oci:defs.bzl", "oci_image", "oci_load", "oci_push")
 load("//tools/rules/oci:layers.bzl", "py_app_layer", "py_pip_layer")
 load("//tools/rules/pytest:defs.bzl", "py_pytest_test")
-
-def _role_packages(role):
-    """Every distribution of the role's lock, from whichever pip_parse hub locks that role."""
-    if role in all_roles:
-        return requirements_for(role)
-    if role in gpu_roles:
-        return gpu_requirements_for(role)
-    fail("no requirements/%s.lock: known roles are %s" % (role, ", ".join(all_roles + gpu_roles)))
 
 def _main_module(name, binary):
     """The module `python -m` runs for a py_binary whose main is `<target>.py` (py_binary's default)."""
@@ -60,8 +52,9 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
 
     Every target is named after the image, so a package may hold several images:
 
-    - `<name>`: the oci_image.
-    - `<name>_push`: `bazel run` pushes it (oci_push; `--repository` and `--tag` override).
+    - `<name>`: the oci_image, and `<name>.digest` its manifest digest.
+    - `<name>_push`: `bazel run` pushes it by digest and as `latest` (oci_push;
+      `--repository` overrides the repository, each `--tag` adds a tag).
     - `<name>_load`: `bazel run` loads it into docker or podman (oci_load, tag `latest`).
     - `<name>_test`: checks the built image from inside its own filesystem, as its user (see
       tools/rules/oci/testing/image_test.py): the runtime dependency check, the entry point's
@@ -77,7 +70,8 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
             Python, the system packages and the non-root user.
         role: The role lock the pip layer installs, `requirements/<role>.lock` (e.g.
             `worker-video`). The binary's pip dependencies must all be in it. A role of the
-            GPU hub (`worker-ai-gpu`) takes its distributions from `@pip_gpu`.
+            GPU hub (`worker-ai-gpu`) takes its distributions from `@pip_gpu` (the
+            `role_hubs` of pip_roles in WORKSPACE).
         repository: The image's repository, e.g. `academy/worker-video`: the default push
             repository (`--repository` gives the registry host), the loaded image's name
             (`<repository>:latest`), and the source of its title label.
@@ -93,7 +87,7 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
     py_pip_layer(
         name = name + "_pip_layer",
         binary = binary,
-        packages = _role_packages(role),
+        packages = requirements_for(role),
         lock_name = "requirements/%s.lock" % role,
         tags = tags,
     )
@@ -110,9 +104,10 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
             name + "_app_layer",
         ],
         entrypoint = ["/usr/bin/python3.11", "-m", _main_module(name, binary)],
-        cmd = cmd,
+        # An empty list would write an empty Cmd; None leaves the config without one.
+        cmd = cmd or None,
         env = {"PYTHONPATH": "/app:/opt/academy/site-packages", "PYTHONUNBUFFERED": "1"},
-        exposed_ports = exposed_ports,
+        exposed_ports = exposed_ports or None,
         workdir = "/app",
         labels = {"org.opencontainers.image.title": repository.split("/")[-1]},
         tags = tags,
@@ -121,6 +116,7 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
         name = name + "_push",
         image = name,
         repository = repository,
+        remote_tags = ["latest"],
         tags = tags,
     )
     oci_load(
@@ -138,12 +134,14 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
         srcs = ["//tools/rules/oci/testing:image_test.py"],
         data = [
             name,
+            name + ".digest",
             name + "_push",
             "//tools/dev/checks:check_worker_deps.sh",
             "//tools/rules/oci/private:unpack_image.py",
         ],
         env = {
-            "IMAGE_FILES": "$(rootpaths %s)" % name,
+            "IMAGE_DIGEST": "$(rootpath %s.digest)" % name,
+            "IMAGE_LAYOUT": "$(rootpath %s)" % name,
             "IMAGE_KIND": kind,
             "IMAGE_PUSH": "$(rootpath %s)" % (name + "_push"),
             "IMAGE_REPOSITORY": repository,
@@ -152,7 +150,7 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
         tags = tags + ["no-sandbox"],
         deps = [
             "//tools/testing",
-            "@pip_boto3//:pkg",
-            "@pip_moto//:pkg",
+            requirement("boto3"),
+            requirement("moto"),
         ],
     )
