@@ -18,6 +18,7 @@ that tesseract printed apart, so English and real spaces stay as they are; a pie
 walk cannot place counts as spaced.
 """
 
+import os
 import shlex
 import subprocess
 from dataclasses import asdict, dataclass, field
@@ -132,7 +133,11 @@ def _tesseract(image: np.ndarray, language: str, config: str, *, outputs: tuple[
         try:
             done = subprocesses.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE)
-        except FileNotFoundError:
+        except FileNotFoundError as error:
+            if error.filename == os.devnull:
+                # Not tesseract's absence: the filesystem has no /dev (a bare chroot, not a
+                # container runtime), so no child process can be given /dev/null.
+                raise OCRFailed(f"cannot start tesseract: {os.devnull} is missing from this filesystem") from None
             raise TesseractNotFoundError() from None
         if done.returncode:
             raise TesseractError(done.returncode, get_errors(done.stderr))
@@ -141,6 +146,17 @@ def _tesseract(image: np.ndarray, language: str, config: str, *, outputs: tuple[
             with open(f"{base}.{output}", encoding="utf-8") as handle:
                 texts.append(handle.read())
         return texts
+
+
+def check_tesseract(languages: str = "kor+eng") -> str | None:
+    """None when tesseract runs here with `languages`, else why not: what the worker's
+    --check reports before any job would meet it (no binary, no language data, no /dev)."""
+    blank = np.full((32, 32), 255, dtype=np.uint8)
+    try:
+        _tesseract(blank, languages, "--psm 6", outputs=("txt",))
+    except (TesseractNotFoundError, TesseractError, OCRFailed, OSError) as error:
+        return f"tesseract cannot read {languages}: {error or type(error).__name__}"
+    return None
 
 
 def _spaces_before(pieces: list[str], text: str) -> list[bool]:

@@ -3,7 +3,8 @@
 Every py_image gets a `<name>_test` running this file with IMAGE_LAYOUT (the layout
 directory), IMAGE_DIGEST (its `<name>.digest` file), IMAGE_PUSH (the push runner), IMAGE_KIND (`worker` or `api`)
 and IMAGE_REPOSITORY.
-Runs as root: the image's filesystem is entered with chroot, as the image's own user.
+Runs as root: the image's filesystem is entered as a container runtime enters it (its own
+mount and PID namespace, /proc, a minimal /dev, a tmpfs /tmp), as the image's own user.
 """
 
 import json
@@ -17,6 +18,7 @@ import urllib.request
 import boto3
 import pytest
 
+from tools.testing.container import run_in_rootfs
 from tools.testing.registry import registry
 from tools.testing.sqs_server import start_sqs_server
 
@@ -37,17 +39,19 @@ def rootfs():
         root = pathlib.Path(tmp) / "fs"
         config = pathlib.Path(tmp) / "config.json"
         subprocess.run([sys.executable, str(UNPACK), str(LAYOUT), str(root), "--config-out", str(config)], check=True)
-        yield root, json.loads(config.read_text())
+        loaded = json.loads(config.read_text())
+        uid, _, gid = loaded["User"].partition(":")
+        data = pathlib.Path(tmp) / "data"  # the volume run_in_image mounts at /data
+        data.mkdir()
+        os.chown(data, int(uid), int(gid or uid))
+        yield root, loaded
 
 
-def run_in_image(root, config, args, extra_env, timeout=120, entrypoint=None):
-    """The image's entrypoint + args, as its user, with its Env plus extra_env."""
-    env = dict(item.split("=", 1) for item in config["Env"])
-    env.update(extra_env)
-    uid, _, gid = config["User"].partition(":")
-    entrypoint = entrypoint or config["Entrypoint"]
-    command = ["/usr/sbin/chroot", f"--userspec={uid}:{gid or uid}", str(root), *entrypoint, *args]
-    return subprocess.run(command, env=env, cwd="/", capture_output=True, text=True, timeout=timeout, check=False)
+def run_in_image(root, config, args, extra_env, timeout=120, entrypoint=None, bare=False):
+    """The image's entrypoint + args as a container runtime runs it (tools/testing/container.py),
+    with the data directory a volume (/data) that outlives each run, as /tmp does not."""
+    return run_in_rootfs(root, config, args, extra_env, timeout=timeout, entrypoint=entrypoint, bare=bare,
+                         volumes={str(root.parent / "data"): "/data"})
 
 
 MIGRATE = """
@@ -88,12 +92,13 @@ def test_runtime_dependency_check(rootfs):
 def test_entry_point_checks_its_configuration(rootfs):
     root, config = rootfs
     if KIND == "api":
-        result = run_in_image(root, config, ["--check-config"], {"DJANGO_SECRET_KEY": "image-test", "ACADEMY_DATA_DIR": "/tmp"})
+        env = {"DJANGO_SECRET_KEY": "image-test", "ACADEMY_DATA_DIR": "/data"}
+        result = run_in_image(root, config, ["--check-config"], env)
         assert result.returncode == 0, result.stdout + result.stderr
         return
     server, sqs = start_sqs_server()
     try:
-        env = {**sqs.env(), "ACADEMY_DATA_DIR": "/tmp"}
+        env = {**sqs.env(), "ACADEMY_DATA_DIR": "/data"}
         missing = run_in_image(root, config, ["--check"], env)
         assert missing.returncode == 1, missing.stdout + missing.stderr
         # The schema, migrated by the image's own Django, and queues with their dead-letter queues.
@@ -114,6 +119,21 @@ def _served_digest(host: str, reference: str) -> str:
     )
     with urllib.request.urlopen(request) as response:
         return response.headers["Docker-Content-Digest"]
+
+
+@pytest.mark.skipif(KIND == "api", reason="the API image has no worker --check")
+def test_check_names_what_a_bare_chroot_lacks(rootfs):
+    """Where a job runs tesseract, --check runs it too: without /dev it says so at once."""
+    root, config = rootfs
+    if not (root / "usr" / "bin" / "tesseract").exists():
+        pytest.skip("this image runs no tesseract")
+    server, sqs = start_sqs_server()
+    try:
+        bare = run_in_image(root, config, ["--check"], {**sqs.env(), "ACADEMY_DATA_DIR": "/data"}, bare=True)
+    finally:
+        server.stop()
+    assert bare.returncode == 1, bare.stdout + bare.stderr
+    assert "/dev/null is missing" in bare.stdout + bare.stderr
 
 
 def test_push_to_a_registry_keeps_the_digest(tmp_path):

@@ -1,0 +1,74 @@
+"""Runs a command inside an unpacked image's filesystem the way a container runtime does.
+
+    result = run_in_rootfs(root, config, ["--check"], {"ACADEMY_DATA_DIR": "/tmp"})
+
+As runc/crun set a container up (the OCI runtime spec's default mounts): a private mount
+and PID namespace (`unshare --mount --pid --fork`), `/proc` mounted fresh, `/dev` a tmpfs
+holding the spec's default devices (null, zero, full, random, urandom, tty bound from the
+host) with `/dev/shm`, `/dev/pts` left out, `/dev/fd`, `stdin`, `stdout`, `stderr` links,
+and `/tmp` a fresh tmpfs (mode 1777), each volume bound at its path; then the image's root, WorkingDir and User (`unshare --root --wd --setgid --setuid`), with
+its Env and Entrypoint. The network is the host's, so servers on 127.0.0.1 are reachable,
+as with `--network host`. Needs root; the mounts vanish with the namespace.
+"""
+
+import pathlib
+import subprocess
+
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+
+_SETUP = """
+set -eu
+root="$1"; shift
+mkdir -p "$root/proc" "$root/dev" "$root/tmp"
+mount -t proc proc "$root/proc"
+mount -t tmpfs -o nosuid,mode=0755 tmpfs "$root/dev"
+for device in {devices}; do
+  touch "$root/dev/$device"
+  mount --bind "/dev/$device" "$root/dev/$device"
+done
+mkdir "$root/dev/shm"
+mount -t tmpfs -o nosuid,nodev,mode=1777 shm "$root/dev/shm"
+ln -s /proc/self/fd "$root/dev/fd"
+ln -s /proc/self/fd/0 "$root/dev/stdin"
+ln -s /proc/self/fd/1 "$root/dev/stdout"
+ln -s /proc/self/fd/2 "$root/dev/stderr"
+mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs "$root/tmp"
+while [ "$1" != "--" ]; do
+  mkdir -p "$root$2"
+  mount --bind "$1" "$root$2"
+  shift 2
+done
+shift
+exec "$@"
+""".format(devices=" ".join(DEVICES))
+
+
+def image_command(root: pathlib.Path, config: dict, args: list[str], entrypoint: list[str] | None = None,
+                  bare: bool = False, volumes: dict[str, str] | None = None) -> list[str]:
+    """The argv that runs the image's entrypoint + args as its user, in its WorkingDir.
+
+    `volumes` maps host directories to paths in the container (`docker run -v HOST:PATH`):
+    what outlives one run, as /tmp does not. `bare` enters the filesystem with chroot alone
+    (no /dev, /proc, tmpfs /tmp or volumes), as a plain chroot does: what a check should
+    notice is missing.
+    """
+    uid, _, gid = config.get("User", "0:0").partition(":")
+    gid = gid or uid
+    command = [*(entrypoint or config["Entrypoint"]), *args]
+    if bare:
+        return ["/usr/sbin/chroot", f"--userspec={uid}:{gid}", str(root), *command]
+    enter = ["unshare", f"--root={root}", f"--wd={config.get('WorkingDir') or '/'}",
+             f"--setgid={gid}", f"--setuid={uid}", "--", *command]
+    mounts = [part for host, path in (volumes or {}).items() for part in (str(host), path)]
+    return ["unshare", "--mount", "--pid", "--fork", "--propagation", "private",
+            "/bin/sh", "-c", _SETUP, "container", str(root), *mounts, "--", *enter]
+
+
+def run_in_rootfs(root: pathlib.Path, config: dict, args: list[str], extra_env: dict[str, str], *,
+                  timeout: float = 120, entrypoint: list[str] | None = None, bare: bool = False,
+                  volumes: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The image's entrypoint + args inside its filesystem, with its Env plus extra_env."""
+    env = dict(item.split("=", 1) for item in config.get("Env", []))
+    env.update(extra_env)
+    return subprocess.run(image_command(root, config, args, entrypoint, bare, volumes), env=env, cwd="/",
+                          capture_output=True, text=True, timeout=timeout, check=False)
