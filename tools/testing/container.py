@@ -11,7 +11,9 @@ its Env and Entrypoint. The network is the host's, so servers on 127.0.0.1 are r
 as with `--network host`. Needs root; the mounts vanish with the namespace.
 """
 
+import os
 import pathlib
+import signal
 import subprocess
 
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
@@ -72,3 +74,36 @@ def run_in_rootfs(root: pathlib.Path, config: dict, args: list[str], extra_env: 
     env.update(extra_env)
     return subprocess.run(image_command(root, config, args, entrypoint, bare, volumes), env=env, cwd="/",
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def start_in_rootfs(root: pathlib.Path, config: dict, args: list[str], extra_env: dict[str, str], *,
+                    volumes: dict[str, str] | None = None, **popen) -> subprocess.Popen:
+    """The same as a long-running process (a server); stop it with stop_container()."""
+    env = dict(item.split("=", 1) for item in config.get("Env", []))
+    env.update(extra_env)
+    return subprocess.Popen(image_command(root, config, args, volumes=volumes), env=env, cwd="/", **popen)
+
+
+def stop_container(process: subprocess.Popen, grace_seconds: float = 30) -> int:
+    """SIGTERM to the container's PID 1, as `docker stop` does, then SIGKILL after the grace.
+
+    The signal goes to unshare's child (PID 1 inside), not to unshare: a process that changed
+    its user keeps no parent-death signal, and when PID 1 exits the kernel ends the rest.
+    """
+    def signal_pid1(number: int) -> None:
+        try:
+            children = pathlib.Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        except FileNotFoundError:
+            return
+        for child in children:
+            try:
+                os.kill(int(child), number)
+            except ProcessLookupError:
+                pass
+
+    signal_pid1(signal.SIGTERM)
+    try:
+        return process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        signal_pid1(signal.SIGKILL)
+        return process.wait(timeout=10)

@@ -13,14 +13,16 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 
 import boto3
 import pytest
 
-from tools.testing.container import run_in_rootfs
+from tools.testing.container import run_in_rootfs, start_in_rootfs, stop_container
 from tools.testing.registry import registry
 from tools.testing.sqs_server import start_sqs_server
+from tools.testing.waiting import answers, free_port, wait_until
 
 LAYOUT = pathlib.Path(os.environ["IMAGE_LAYOUT"])
 DIGEST = pathlib.Path(os.environ["IMAGE_DIGEST"]).read_text().strip()
@@ -47,11 +49,15 @@ def rootfs():
         yield root, loaded
 
 
+def volumes(root):
+    """The data directory, a volume (/data) that outlives each run, as /tmp does not."""
+    return {str(root.parent / "data"): "/data"}
+
+
 def run_in_image(root, config, args, extra_env, timeout=120, entrypoint=None, bare=False):
-    """The image's entrypoint + args as a container runtime runs it (tools/testing/container.py),
-    with the data directory a volume (/data) that outlives each run, as /tmp does not."""
+    """The image's entrypoint + args as a container runtime runs it (tools/testing/container.py)."""
     return run_in_rootfs(root, config, args, extra_env, timeout=timeout, entrypoint=entrypoint, bare=bare,
-                         volumes={str(root.parent / "data"): "/data"})
+                         volumes=volumes(root))
 
 
 MIGRATE = """
@@ -119,6 +125,37 @@ def _served_digest(host: str, reference: str) -> str:
     )
     with urllib.request.urlopen(request) as response:
         return response.headers["Docker-Content-Digest"]
+
+
+@pytest.mark.skipif(KIND != "api", reason="only the API image serves HTTP")
+def test_the_api_answers_an_academy_under_gunicorn(rootfs):
+    """Migrated and given a tenant by its own manage command, the image serves /healthz and an
+    authenticated request, with the academy's Korean name intact."""
+    root, config = rootfs
+    env = {"DJANGO_SECRET_KEY": "image-test", "ACADEMY_DATA_DIR": "/data"}
+    manage = ["/usr/bin/python3.11", "-m", "apps.api.manage"]
+    migrated = run_in_image(root, config, ["migrate", "--verbosity", "0"], env, entrypoint=manage)
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    created = run_in_image(root, config, ["create_tenant", "--name", "대치 수학학원", "--slug", "daechi"], env,
+                           entrypoint=manage)
+    assert created.returncode == 0, created.stdout + created.stderr
+    key = created.stdout.split("API key (shown once): ", 1)[1].split()[0]
+    port = free_port()
+    server = start_in_rootfs(root, config, ["--bind", f"127.0.0.1:{port}", "--workers", "1"], env,
+                             volumes=volumes(root), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: server.poll() is not None or answers(base + "/healthz"), 60, "the API's /healthz")
+        assert server.poll() is None, server.stderr.read()
+        request = urllib.request.Request(base + "/api/v1/tenant/", headers={"Authorization": f"Api-Key {key}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["name"] == "대치 수학학원"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "/api/v1/tenant/", timeout=10)
+        assert refused.value.code in (401, 403)
+    finally:
+        stopped = stop_container(server)
+    assert stopped == 0, server.stderr.read()  # gunicorn's graceful stop on SIGTERM
 
 
 @pytest.mark.skipif(KIND == "api", reason="the API image has no worker --check")
