@@ -158,6 +158,54 @@ def test_the_api_answers_an_academy_under_gunicorn(rootfs):
     assert stopped == 0, server.stderr.read()  # gunicorn's graceful stop on SIGTERM
 
 
+SUBMIT_MESSAGE = """
+import os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.worker.settings")
+django.setup()
+from apps.core.services.api_keys import create_tenant
+from apps.support.messaging import credit_services
+from apps.support.messaging.services.batches import RecipientInput, SendRequest, submit_batch
+tenant = create_tenant(name="대치 수학학원", slug="daechi")
+credit_services.top_up(tenant_id=tenant.id, amount=1000, actor="image-test")
+request = SendRequest(type="sms", text="[대치 수학학원] 내일 보강이 있습니다.",
+                      recipients=[RecipientInput(to="010-1234-5678")])
+print(submit_batch(tenant=tenant, request=request).batch.id)
+"""
+
+BATCH_OUTCOME = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.worker.settings")
+django.setup()
+from apps.support.messaging.models import MessageBatch
+batch = MessageBatch.objects.get(id=sys.argv[1])
+print(batch.status, *sorted(r.status for r in batch.recipients.all()))
+"""
+
+
+@pytest.mark.skipif(not REPOSITORY.endswith("worker-messaging"), reason="the messaging image's job")
+def test_the_messaging_image_sends_a_batch(rootfs):
+    """A batch submitted with the image's own services is sent by its worker (--once) through
+    the console backend: a real job, against moto's SQS and a database on the data volume."""
+    root, config = rootfs
+    python = ["/usr/bin/python3.11"]
+    server, sqs = start_sqs_server()
+    try:
+        env = {**sqs.env(), "ACADEMY_DATA_DIR": "/data", "MESSAGING_BACKEND": "console"}
+        migrated = run_in_image(root, config, ["-c", MIGRATE], env, entrypoint=python)
+        assert migrated.returncode == 0, migrated.stderr
+        create_queues(sqs)
+        submitted = run_in_image(root, config, ["-c", SUBMIT_MESSAGE], env, entrypoint=python)
+        assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+        batch = submitted.stdout.split()[-1]
+        worked = run_in_image(root, config, ["--once"], env, timeout=180)
+        assert worked.returncode == 0, worked.stdout + worked.stderr
+        assert "01012345678" in worked.stdout + worked.stderr  # the console backend logs each message
+        outcome = run_in_image(root, config, ["-c", BATCH_OUTCOME, batch], env, entrypoint=python)
+        assert outcome.stdout.split() == ["done", "sent"], outcome.stdout + outcome.stderr
+    finally:
+        server.stop()
+
+
 @pytest.mark.skipif(KIND == "api", reason="the API image has no worker --check")
 def test_check_names_what_a_bare_chroot_lacks(rootfs):
     """Where a job runs tesseract, --check runs it too: without /dev it says so at once."""
