@@ -20,6 +20,7 @@ import boto3
 import pytest
 
 from tools.testing.container import run_in_rootfs, start_in_rootfs, stop_container
+from tools.testing.media import make_video
 from tools.testing.registry import registry
 from tools.testing.sqs_server import start_sqs_server
 from tools.testing.waiting import answers, free_port, wait_until
@@ -202,6 +203,58 @@ def test_the_messaging_image_sends_a_batch(rootfs):
         assert "01012345678" in worked.stdout + worked.stderr  # the console backend logs each message
         outcome = run_in_image(root, config, ["-c", BATCH_OUTCOME, batch], env, entrypoint=python)
         assert outcome.stdout.split() == ["done", "sent"], outcome.stdout + outcome.stderr
+    finally:
+        server.stop()
+
+
+SUBMIT_VIDEO = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.worker.settings")
+django.setup()
+from django.core.files import File
+from apps.core.services.api_keys import create_tenant
+from apps.domains.lectures.services import create_lecture
+from apps.support.video.services.uploads import accept_upload
+tenant = create_tenant(name="대치 수학학원", slug="daechi")
+lecture = create_lecture(tenant=tenant, title="수학 1강: 이차방정식")
+with open(sys.argv[1], "rb") as source:
+    print(accept_upload(lecture=lecture, upload=File(source, name="1강.mp4")).id)
+"""
+
+VIDEO_OUTCOME = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.worker.settings")
+django.setup()
+from apps.domains.lectures.models import LectureVideo
+video = LectureVideo.objects.get(id=sys.argv[1])
+print(video.status, video.hls_master_key or "-", video.failure_reason or "-", sep="\\t")
+"""
+
+
+@pytest.mark.skipif(not REPOSITORY.endswith("worker-video"), reason="the video image's job")
+def test_the_video_image_transcodes_a_lecture(rootfs):
+    """A clip accepted with the image's own services becomes HLS through the image's ffmpeg,
+    run by its worker (--once), on the filesystem storage of the data volume."""
+    root, config = rootfs
+    python = ["/usr/bin/python3.11"]
+    make_video(root.parent / "data" / "clip.mp4", width=640, height=360, seconds=3)
+    os.chown(root.parent / "data" / "clip.mp4", 65532, 65532)
+    server, sqs = start_sqs_server()
+    try:
+        env = {**sqs.env(), "ACADEMY_DATA_DIR": "/data"}
+        migrated = run_in_image(root, config, ["-c", MIGRATE], env, entrypoint=python)
+        assert migrated.returncode == 0, migrated.stderr
+        create_queues(sqs)
+        submitted = run_in_image(root, config, ["-c", SUBMIT_VIDEO, "/data/clip.mp4"], env, entrypoint=python)
+        assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+        video = submitted.stdout.split()[-1]
+        worked = run_in_image(root, config, ["--once"], env, timeout=300)
+        assert worked.returncode == 0, worked.stdout + worked.stderr
+        outcome = run_in_image(root, config, ["-c", VIDEO_OUTCOME, video], env, entrypoint=python)
+        status, master, _ = outcome.stdout.rstrip("\n").split("\t")
+        assert status == "ready", outcome.stdout + outcome.stderr + worked.stderr
+        playlist = (root.parent / "data" / "media" / master).read_text()
+        assert playlist.startswith("#EXTM3U") and "#EXT-X-STREAM-INF" in playlist
     finally:
         server.stop()
 
