@@ -6,8 +6,8 @@ As runc/crun set a container up (the OCI runtime spec's default mounts): a priva
 and PID namespace (`unshare --mount --pid --fork`), `/proc` mounted fresh, `/dev` a tmpfs
 holding the spec's default devices (null, zero, full, random, urandom, tty bound from the
 host) with `/dev/shm`, `/dev/pts` left out, `/dev/fd`, `stdin`, `stdout`, `stderr` links,
-and `/tmp` a fresh tmpfs (mode 1777), each volume bound at its path; then the image's root, WorkingDir and User (`unshare --root --wd --setgid --setuid`), with
-its Env and Entrypoint. The network is the host's, so servers on 127.0.0.1 are reachable,
+and `/tmp` a fresh tmpfs (mode 1777), each volume bound at its path; then the image's root,
+WorkingDir and User (`unshare --root --wd --setgid --setuid`), with its Env and Entrypoint. The network is the host's, so servers on 127.0.0.1 are reachable,
 as with `--network host`. Needs root; the mounts vanish with the namespace.
 """
 
@@ -66,22 +66,25 @@ def image_command(root: pathlib.Path, config: dict, args: list[str], entrypoint:
             "/bin/sh", "-c", _SETUP, "container", str(root), *mounts, "--", *enter]
 
 
+def _environment(config: dict, extra_env: dict[str, str]) -> dict[str, str]:
+    """The image's Env with extra_env on top, as `docker run -e` gives it."""
+    return {**dict(item.split("=", 1) for item in config.get("Env", [])), **extra_env}
+
+
 def run_in_rootfs(root: pathlib.Path, config: dict, args: list[str], extra_env: dict[str, str], *,
                   timeout: float = 120, entrypoint: list[str] | None = None, bare: bool = False,
                   volumes: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The image's entrypoint + args inside its filesystem, with its Env plus extra_env."""
-    env = dict(item.split("=", 1) for item in config.get("Env", []))
-    env.update(extra_env)
-    return subprocess.run(image_command(root, config, args, entrypoint, bare, volumes), env=env, cwd="/",
+    return subprocess.run(image_command(root, config, args, entrypoint, bare, volumes),
+                          env=_environment(config, extra_env), cwd="/",
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def start_in_rootfs(root: pathlib.Path, config: dict, args: list[str], extra_env: dict[str, str], *,
                     volumes: dict[str, str] | None = None, **popen) -> subprocess.Popen:
     """The same as a long-running process (a server); stop it with stop_container()."""
-    env = dict(item.split("=", 1) for item in config.get("Env", []))
-    env.update(extra_env)
-    return subprocess.Popen(image_command(root, config, args, volumes=volumes), env=env, cwd="/", **popen)
+    return subprocess.Popen(image_command(root, config, args, volumes=volumes), env=_environment(config, extra_env),
+                            cwd="/", **popen)
 
 
 def stop_container(process: subprocess.Popen, grace_seconds: float = 30) -> int:

@@ -43,11 +43,16 @@ def rootfs():
         config = pathlib.Path(tmp) / "config.json"
         subprocess.run([sys.executable, str(UNPACK), str(LAYOUT), str(root), "--config-out", str(config)], check=True)
         loaded = json.loads(config.read_text())
-        uid, _, gid = loaded["User"].partition(":")
         data = pathlib.Path(tmp) / "data"  # the volume run_in_image mounts at /data
         data.mkdir()
-        os.chown(data, int(uid), int(gid or uid))
+        give_to_image_user(data, loaded)
         yield root, loaded
+
+
+def give_to_image_user(path, config):
+    """chown to the image's User, so the entrypoint may write what a test puts on the volume."""
+    uid, _, gid = config["User"].partition(":")
+    os.chown(path, int(uid), int(gid or uid))
 
 
 def volumes(root):
@@ -61,13 +66,24 @@ def run_in_image(root, config, args, extra_env, timeout=120, entrypoint=None, ba
                          volumes=volumes(root))
 
 
-MIGRATE = """
-import os, django
+# Every snippet run with the image's python3.11 -c starts with its worker settings.
+DJANGO = """
+import os, sys, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.worker.settings")
 django.setup()
+"""
+
+MIGRATE = DJANGO + """
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 """
+
+
+def migrate_and_create_queues(root, config, sqs, env):
+    """The schema, migrated by the image's own Django, and the queues with their DLQs."""
+    migrated = run_in_image(root, config, ["-c", MIGRATE], env, entrypoint=["/usr/bin/python3.11"])
+    assert migrated.returncode == 0, migrated.stderr
+    create_queues(sqs)
 
 
 def create_queues(sqs):
@@ -108,10 +124,7 @@ def test_entry_point_checks_its_configuration(rootfs):
         env = {**sqs.env(), "ACADEMY_DATA_DIR": "/data"}
         missing = run_in_image(root, config, ["--check"], env)
         assert missing.returncode == 1, missing.stdout + missing.stderr
-        # The schema, migrated by the image's own Django, and queues with their dead-letter queues.
-        migrated = run_in_image(root, config, ["-c", MIGRATE], env, entrypoint=["/usr/bin/python3.11"])
-        assert migrated.returncode == 0, migrated.stderr
-        create_queues(sqs)
+        migrate_and_create_queues(root, config, sqs, env)
         ok = run_in_image(root, config, ["--check"], env)
         assert ok.returncode == 0, ok.stdout + ok.stderr
     finally:
@@ -159,10 +172,7 @@ def test_the_api_answers_an_academy_under_gunicorn(rootfs):
     assert stopped == 0, server.stderr.read()  # gunicorn's graceful stop on SIGTERM
 
 
-SUBMIT_MESSAGE = """
-import os, django
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.worker.settings")
-django.setup()
+SUBMIT_MESSAGE = DJANGO + """
 from apps.core.services.api_keys import create_tenant
 from apps.support.messaging import credit_services
 from apps.support.messaging.services.batches import RecipientInput, SendRequest, submit_batch
@@ -173,10 +183,7 @@ request = SendRequest(type="sms", text="[대치 수학학원] 내일 보강이 �
 print(submit_batch(tenant=tenant, request=request).batch.id)
 """
 
-BATCH_OUTCOME = """
-import os, sys, django
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.worker.settings")
-django.setup()
+BATCH_OUTCOME = DJANGO + """
 from apps.support.messaging.models import MessageBatch
 batch = MessageBatch.objects.get(id=sys.argv[1])
 print(batch.status, *sorted(r.status for r in batch.recipients.all()))
@@ -192,9 +199,7 @@ def test_the_messaging_image_sends_a_batch(rootfs):
     server, sqs = start_sqs_server()
     try:
         env = {**sqs.env(), "ACADEMY_DATA_DIR": "/data", "MESSAGING_BACKEND": "console"}
-        migrated = run_in_image(root, config, ["-c", MIGRATE], env, entrypoint=python)
-        assert migrated.returncode == 0, migrated.stderr
-        create_queues(sqs)
+        migrate_and_create_queues(root, config, sqs, env)
         submitted = run_in_image(root, config, ["-c", SUBMIT_MESSAGE], env, entrypoint=python)
         assert submitted.returncode == 0, submitted.stdout + submitted.stderr
         batch = submitted.stdout.split()[-1]
@@ -207,10 +212,7 @@ def test_the_messaging_image_sends_a_batch(rootfs):
         server.stop()
 
 
-SUBMIT_VIDEO = """
-import os, sys, django
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.worker.settings")
-django.setup()
+SUBMIT_VIDEO = DJANGO + """
 from django.core.files import File
 from apps.core.services.api_keys import create_tenant
 from apps.domains.lectures.services import create_lecture
@@ -221,10 +223,7 @@ with open(sys.argv[1], "rb") as source:
     print(accept_upload(lecture=lecture, upload=File(source, name="1강.mp4")).id)
 """
 
-VIDEO_OUTCOME = """
-import os, sys, django
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.worker.settings")
-django.setup()
+VIDEO_OUTCOME = DJANGO + """
 from apps.domains.lectures.models import LectureVideo
 video = LectureVideo.objects.get(id=sys.argv[1])
 print(video.status, video.hls_master_key or "-", video.failure_reason or "-", sep="\\t")
@@ -238,13 +237,11 @@ def test_the_video_image_transcodes_a_lecture(rootfs):
     root, config = rootfs
     python = ["/usr/bin/python3.11"]
     make_video(root.parent / "data" / "clip.mp4", width=640, height=360, seconds=3)
-    os.chown(root.parent / "data" / "clip.mp4", 65532, 65532)
+    give_to_image_user(root.parent / "data" / "clip.mp4", config)
     server, sqs = start_sqs_server()
     try:
         env = {**sqs.env(), "ACADEMY_DATA_DIR": "/data"}
-        migrated = run_in_image(root, config, ["-c", MIGRATE], env, entrypoint=python)
-        assert migrated.returncode == 0, migrated.stderr
-        create_queues(sqs)
+        migrate_and_create_queues(root, config, sqs, env)
         submitted = run_in_image(root, config, ["-c", SUBMIT_VIDEO, "/data/clip.mp4"], env, entrypoint=python)
         assert submitted.returncode == 0, submitted.stdout + submitted.stderr
         video = submitted.stdout.split()[-1]
