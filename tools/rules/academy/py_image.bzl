@@ -32,7 +32,8 @@ def _main_module(name, binary):
             ))
     return (package + "/" + target if package else target).replace("/", ".")
 
-def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], exposed_ports = [], tags = []):
+def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], exposed_ports = [], test_deps = [],
+             tags = []):
     """One py_binary as an image, with targets that push, load and test it.
 
         py_image(
@@ -58,8 +59,10 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
     - `<name>_load`: `bazel run` loads it into docker or podman (oci_load, tag `latest`).
     - `<name>_test`: checks the built image from inside its own filesystem, as its user (see
       tools/rules/oci/testing/image_test.py): the runtime dependency check, the entry point's
-      own configuration check, and a push to a local registry that must keep the digest. It
-      enters the image with chroot, so it runs as root and outside Bazel's sandbox.
+      own configuration check, the image's job run by its own entry point (a worker's job
+      against moto's SQS, the API under gunicorn), and a push to a local registry that must
+      keep the digest. It enters the image with unshare and chroot, as a container runtime
+      does, so it runs as root and outside Bazel's sandbox.
     - `<name>_pip_layer`, `<name>_app_layer`: the two layer tars.
 
     Args:
@@ -81,6 +84,8 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
             in the image (`api`) or absent from it (`worker`).
         cmd: Default arguments to the entrypoint, e.g. `["--bind", "0.0.0.0:8000"]`.
         exposed_ports: Ports the container listens on, e.g. `["8000/tcp"]`.
+        test_deps: More libraries `<name>_test` needs to make its image's job input, e.g.
+            `//tools/testing/documents` for the AI image's rendered Korean page.
         tags: Bazel tags for every target, e.g. `["manual"]` for an image that
             `bazel build //...` should skip.
     """
@@ -127,7 +132,7 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
     )
 
     # Inside the image's filesystem: the runtime dependency check, the entry point's own
-    # configuration check as the image's user, and a real push to a local registry.
+    # configuration check and job as the image's user, and a real push to a local registry.
     py_pytest_test(
         name = name + "_test",
         size = "large",
@@ -152,5 +157,5 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
             "//tools/testing",
             requirement("boto3"),
             requirement("moto"),
-        ],
+        ] + test_deps,
     )

@@ -256,6 +256,77 @@ def test_the_video_image_transcodes_a_lecture(rootfs):
         server.stop()
 
 
+SUBMIT_AI_JOBS = DJANGO + """
+from django.core.files import File
+from apps.core.services.api_keys import create_tenant
+from apps.domains.ai.services import create_question
+from apps.support.ai.services.uploads import submit_embed_job, submit_image_job
+tenant = create_tenant(name="대치 수학학원", slug="daechi")
+with open(sys.argv[1], "rb") as page:
+    ocr = submit_image_job(tenant=tenant, job_type="ocr", upload=File(page, name="숙제 안내.png"))
+questions = [create_question(tenant=tenant, text=text) for text in sys.argv[2:]]
+embed = submit_embed_job(tenant=tenant, questions=questions)
+print(ocr.id, embed.id)
+"""
+
+AI_OUTCOME = DJANGO + """
+import json
+from apps.domains.ai.models import AIJob, Question
+jobs = {job.job_type: job for job in AIJob.objects.filter(id__in=sys.argv[1:])}
+vectors = {q.text: q.embedding for q in Question.objects.all()}
+print(json.dumps({"jobs": {t: [j.status, j.result, j.failure_reason] for t, j in jobs.items()}, "vectors": vectors}))
+"""
+
+# Two questions asking the same thing and one that does not, as teachers write them.
+QUESTIONS = ("이차방정식 x^2 - 5x + 6 = 0 의 두 근의 합을 구하시오.",
+             "x^2 - 5x + 6 = 0 의 두 근을 더한 값은?",
+             "다음 글을 읽고 글쓴이의 주장으로 알맞은 것을 고르시오.")
+
+
+@pytest.mark.skipif(not REPOSITORY.endswith("worker-ai"), reason="the AI CPU image's jobs")
+def test_the_ai_image_reads_a_korean_page_and_embeds_questions(rootfs):
+    """A scanned-looking Korean page is read by the image's tesseract and questions embedded by
+    its torch, both jobs submitted with the image's own services and run by its worker (--once)."""
+    from tools.testing.documents import text_images
+
+    root, config = rootfs
+    python = ["/usr/bin/python3.11"]
+    page = root.parent / "data" / "page.png"
+    lines = text_images.KOREAN_LINES
+    page.write_bytes(text_images.png_bytes(
+        text_images.scanned(text_images.render_lines(lines, korean=True), degrees=1.0, noise=8.0)))
+    give_to_image_user(page, config)
+    server, sqs = start_sqs_server()
+    try:
+        env = {**sqs.env(), "ACADEMY_DATA_DIR": "/data"}
+        migrate_and_create_queues(root, config, sqs, env)
+        submitted = run_in_image(root, config, ["-c", SUBMIT_AI_JOBS, "/data/page.png", *QUESTIONS], env,
+                                 entrypoint=python)
+        assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+        job_ids = submitted.stdout.split()[-2:]
+        worked = run_in_image(root, config, ["--once"], env, timeout=300)
+        assert worked.returncode == 0, worked.stdout + worked.stderr
+        outcome = run_in_image(root, config, ["-c", AI_OUTCOME, *job_ids], env, entrypoint=python)
+        assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    finally:
+        server.stop()
+    found = json.loads(outcome.stdout.splitlines()[-1])
+    ocr_status, ocr, ocr_failure = found["jobs"]["ocr"]
+    assert ocr_status == "succeeded", ocr_failure + worked.stderr
+    assert text_images.character_error_rate("\n".join(lines), ocr["text"]) <= 0.05, ocr["text"]
+    embed_status, embedded, embed_failure = found["jobs"]["embed"]
+    assert embed_status == "succeeded", embed_failure + worked.stderr
+    assert embedded["embedded"] == 3
+    same, paraphrase, other = (found["vectors"][text] for text in QUESTIONS)
+    assert len(same) == embedded["dimensions"]
+    assert abs(_dot(same, same) - 1) < 1e-3  # unit length, as sentence-transformers normalises
+    assert _dot(same, paraphrase) > _dot(same, other)
+
+
+def _dot(a, b):
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
 @pytest.mark.skipif(KIND == "api", reason="the API image has no worker --check")
 def test_check_names_what_a_bare_chroot_lacks(rootfs):
     """Where a job runs tesseract, --check runs it too: without /dev it says so at once."""
