@@ -10,16 +10,25 @@ file is compiled with all.lock as a constraint, so a package has one version in 
 Each lock opens with an `# inputs-sha256:` line: the hash of the requirement files it was
 compiled from (following -r includes), which the offline staleness test compares.
 
-uv honours its usual environment (UV_INDEX_URL, UV_EXTRA_INDEX_URL, ...). The machine's
-pip find-links directories are passed on too, so a local wheel such as torch's CPU build
-resolves the same way for uv as for pip.
+Where packages come from is part of the inputs: an index option in a requirement file
+(`--extra-index-url https://download.pytorch.org/whl/cpu` in worker-ai.txt) is written on a
+line of its own at the top of every lock compiled from that file, so pip (pip_parse passes
+such lines on, as rules_python does) finds the files whatever the machine's configuration.
+Extras stay in the lock (`moto[server]`, uv's --no-strip-extras).
+
+A machine that cannot resolve an index's host (an offline mirror) compiles without that
+index, says so, and relies on its pip find-links directories (passed on to uv) to hold what
+the index would have served; the lock still names the index. uv's own environment
+(UV_INDEX_URL, ...) is honoured but never written into a lock.
 """
 
 import argparse
 import hashlib
 import os
 import pathlib
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +44,9 @@ PYTHON_VERSION = "3.11"
 PLATFORM = "x86_64-manylinux_2_28"
 UPDATE_COMMAND = "tools/bazel run //requirements:update"
 HEADER_PREFIX = "# inputs-sha256: "
+# Requirement-file options that say where packages come from, and belong in the lock.
+INDEX_OPTIONS = ("--index-url", "--extra-index-url", "--find-links")
+EXTRAS = re.compile(r"\[[^\]]*\]")
 
 
 def requirement_closure(path: pathlib.Path) -> list[pathlib.Path]:
@@ -75,6 +87,55 @@ def stale_locks(requirements_dir: pathlib.Path) -> list[str]:
     ]
 
 
+def index_option(line: str) -> tuple[str, str] | None:
+    """`--extra-index-url URL` (or `--find-links=DIR`, ...) on a requirement-file line, else None."""
+    parts = line.split("#", 1)[0].replace("=", " ", 1).split()
+    return (parts[0], parts[1]) if len(parts) == 2 and parts[0] in INDEX_OPTIONS else None
+
+
+def index_options(requirements_dir: pathlib.Path, name: str) -> list[tuple[str, str]]:
+    """(option, value) of every index option in the file and the files it includes, once each."""
+    found: list[tuple[str, str]] = []
+    for path in requirement_closure((requirements_dir / f"{name}.txt").resolve()):
+        for option in filter(None, map(index_option, path.read_text().splitlines())):
+            if option not in found:
+                found.append(option)
+    return found
+
+
+def reachable(location: str) -> bool:
+    """Whether this machine can resolve an index's host (a local path: whether it exists)."""
+    if "://" not in location or location.startswith("file://"):
+        return pathlib.Path(location.removeprefix("file://")).exists()
+    host = location.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1].split(":")[0]
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError:
+        return False
+    return True
+
+
+def resolvable_inputs(requirements_dir: pathlib.Path, into: pathlib.Path) -> list[str]:
+    """Copies the requirement files into `into`, commenting out index options whose location
+    this machine cannot reach; returns those locations."""
+    unreachable: set[str] = set()
+    for path in sorted(requirements_dir.glob("*.txt")):
+        lines = path.read_text().splitlines()
+        for i, option in enumerate(map(index_option, lines)):
+            if option and not reachable(option[1]):
+                unreachable.add(option[1])
+                lines[i] = "# (unreachable here) " + lines[i]
+        (into / path.name).write_text("\n".join(lines) + "\n")
+    return sorted(unreachable)
+
+
+def constraint_pins(lock: str) -> list[str]:
+    """The lock's `name==version` lines without extras: constraint files take neither options
+    nor extras."""
+    return [EXTRAS.sub("", line.rstrip(" \\")) for line in lock.splitlines()
+            if line and not line[0].isspace() and not line.startswith(("#", "-"))]
+
+
 def pip_find_links() -> list[str]:
     """find-links directories from the machine's pip configuration (may be none)."""
     result = subprocess.run(
@@ -96,7 +157,9 @@ def find_uv() -> str:
     return found
 
 
-def compile_lock(uv: str, requirements_dir: pathlib.Path, name: str, constraint: pathlib.Path | None) -> None:
+def compile_lock(uv: str, requirements_dir: pathlib.Path, name: str, constraint: pathlib.Path | None,
+                 inputs_dir: pathlib.Path) -> None:
+    """Compiles `inputs_dir/<name>.txt` (resolvable_inputs' copy) into `requirements_dir/<name>.lock`."""
     out = requirements_dir / f"{name}.lock"
     with tempfile.TemporaryDirectory() as tmp:
         tmp_out = pathlib.Path(tmp) / out.name
@@ -106,20 +169,22 @@ def compile_lock(uv: str, requirements_dir: pathlib.Path, name: str, constraint:
             shutil.copyfile(out, tmp_out)
         command = [
             uv, "pip", "compile", f"{name}.txt",
-            "--generate-hashes", "--python-version", PYTHON_VERSION, "--python-platform", PLATFORM,
-            "--custom-compile-command", UPDATE_COMMAND, "--quiet", "-o", str(tmp_out),
+            "--generate-hashes", "--no-strip-extras", "--python-version", PYTHON_VERSION,
+            "--python-platform", PLATFORM, "--custom-compile-command", UPDATE_COMMAND, "--quiet",
+            "-o", str(tmp_out),
         ]
         if constraint is not None:
             command += ["--constraint", str(constraint)]
         if name not in INDEX_ONLY:
             for link in pip_find_links():
                 command += ["--find-links", link]
-        subprocess.run(command, cwd=requirements_dir, check=True)
+        subprocess.run(command, cwd=inputs_dir, check=True)
         body = tmp_out.read_text()
     if constraint is not None:
         # uv names the temporary constraint path in "# via" comments; name the lock instead.
         body = body.replace(str(constraint), "all.lock")
-    out.write_text(f"{HEADER_PREFIX}{inputs_digest(requirements_dir, name)}\n{body}")
+    options = "".join(f"{option} {value}\n" for option, value in index_options(requirements_dir, name))
+    out.write_text(f"{HEADER_PREFIX}{inputs_digest(requirements_dir, name)}\n{options}{body}")
     print(f"wrote requirements/{out.name}")
 
 
@@ -136,16 +201,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"requirements/{lock}: lock out of date, run {UPDATE_COMMAND}")
         return 1 if stale else 0
     uv = find_uv()
-    compile_lock(uv, requirements_dir, ALL, None)
     with tempfile.TemporaryDirectory() as tmp:
+        inputs_dir = pathlib.Path(tmp) / "requirements"
+        inputs_dir.mkdir()
+        for location in resolvable_inputs(requirements_dir, inputs_dir):
+            print(f"warning: {location} cannot be reached from this machine: resolving without it, from pip's "
+                  f"find-links ({' '.join(pip_find_links()) or 'none configured'}); the locks still name it",
+                  file=sys.stderr)
+        compile_lock(uv, requirements_dir, ALL, None, inputs_dir)
         # A constraint file has no hashes: uv's constraint parser takes pins only.
         constraint = pathlib.Path(tmp) / "all-pins.txt"
-        pins = [line.rstrip(" \\") for line in (requirements_dir / f"{ALL}.lock").read_text().splitlines()
-                if line and not line[0].isspace() and not line.startswith("#")]
+        pins = constraint_pins((requirements_dir / f"{ALL}.lock").read_text())
         for role in ROLES:
             free = UNCONSTRAINED.get(role, ())
             constraint.write_text("\n".join(p for p in pins if p.split("==")[0] not in free) + "\n")
-            compile_lock(uv, requirements_dir, role, constraint)
+            compile_lock(uv, requirements_dir, role, constraint, inputs_dir)
     return 0
 
 
