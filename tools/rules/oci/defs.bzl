@@ -1,9 +1,9 @@
 """Public entry for academy's OCI rules: rules_oci's names, attributes and macros.
 
-    load("//tools/rules/oci:defs.bzl", "oci_image", "oci_load", "oci_push")
+    load("//tools/rules/oci:defs.bzl", "oci_image", "oci_image_index", "oci_load", "oci_push")
 
-The rules (`oci_image_rule`, `oci_push_rule`, `oci_tarball_rule`, rules_oci's name for the
-load rule) read their list and dict
+The rules (`oci_image_rule`, `oci_image_index_rule`, `oci_push_rule`, `oci_tarball_rule`,
+rules_oci's name for the load rule) read their list and dict
 attributes from files, and the macros write those files from the values given inline, as
 rules_oci's do. tools/rules/oci/CONFORMANCE.md lists every public symbol and attribute of
 rules_oci against these; docs/migrating-to-bzlmod.md says what a switch to rules_oci
@@ -11,11 +11,13 @@ changes (layer tars then come from rules_pkg's pkg_tar or these layer rules).
 """
 
 load("//tools/rules/oci/private:image.bzl", _oci_image_rule = "oci_image_rule")
+load("//tools/rules/oci/private:image_index.bzl", _oci_image_index_rule = "oci_image_index_rule")
 load("//tools/rules/oci/private:load.bzl", _oci_tarball_rule = "oci_load_rule")
 load("//tools/rules/oci/private:push.bzl", _oci_push_rule = "oci_push_rule")
 load("//tools/rules/oci/private:write_file.bzl", "write_file")
 
 oci_image_rule = _oci_image_rule
+oci_image_index_rule = _oci_image_index_rule
 oci_push_rule = _oci_push_rule
 oci_tarball_rule = _oci_tarball_rule
 
@@ -89,12 +91,34 @@ def oci_image(
         volumes = _lines(name, "volumes", volumes, _joined(volumes), kwargs),
         **kwargs
     )
+    _digest(name, kwargs)
+
+def _digest(name, kwargs):
+    """`<name>.digest`: the file `<name>.json.sha256` with the layout's manifest digest."""
     native.filegroup(
         name = name + ".digest",
         srcs = [name],
         output_group = "digest",
         **{k: v for k, v in kwargs.items() if k in _COMMON}
     )
+
+def oci_image_index(name, annotations = None, **kwargs):
+    """oci_image_index_rule, with `annotations` also given as a dict, and a `<name>.digest` target.
+
+    `<name>.digest`'s output, `<name>.json.sha256`, holds the index manifest's digest, as for
+    oci_image.
+
+    Args:
+        name: The index target's name.
+        annotations: Index manifest annotations: a dict, or a label of a `name=value`-per-line file.
+        **kwargs: The other attributes of oci_image_index_rule (`images`) and Bazel's common ones.
+    """
+    _oci_image_index_rule(
+        name = name,
+        annotations = _lines(name, "annotations", annotations, _pairs(annotations), kwargs),
+        **kwargs
+    )
+    _digest(name, kwargs)
 
 def oci_push(name, remote_tags = None, **kwargs):
     """oci_push_rule, with `remote_tags` also given as a list.

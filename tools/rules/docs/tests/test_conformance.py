@@ -117,12 +117,13 @@ def test_the_oci_table_matches_the_code(oci):
     problems = check(sections["Symbols"], public_symbols(rule_set, defs), "Symbols")
     for title, symbol in [
         ("oci_image_rule", "oci_image_rule"),
+        ("oci_image_index_rule", "oci_image_index_rule"),
         ("oci_push_rule", "oci_push_rule"),
         ("oci_tarball_rule (the load rule)", "oci_tarball_rule"),
     ]:
         problems += check(sections[title], attributes(rule_set, defs, symbol), title)
-    for title, symbol in [("oci_image (macro)", "oci_image"), ("oci_push (macro)", "oci_push"),
-                          ("oci_load (macro)", "oci_load")]:
+    for title, symbol in [("oci_image (macro)", "oci_image"), ("oci_image_index (macro)", "oci_image_index"),
+                          ("oci_push (macro)", "oci_push"), ("oci_load (macro)", "oci_load")]:
         problems += check(sections[title], parameters(rule_set, defs, symbol), title)
     problems += check(sections["oci_push run-time flags"], push_flags(), "oci_push run-time flags")
     assert not problems, "tools/rules/oci/CONFORMANCE.md disagrees with the code:\n" + "\n".join(problems)

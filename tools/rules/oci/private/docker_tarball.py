@@ -5,7 +5,8 @@
 TAGS_FILE holds one `repository:tag` per line. The tarball holds the OCI layout itself
 (index.json with the tags as ref names, oci-layout, blobs); `docker` (the default) adds
 Docker's manifest.json, so both `docker load` (any version) and `podman load` accept it.
-Entries are sorted with fixed metadata, like the layers.
+Entries are sorted with fixed metadata, like the layers. An image index (oci_image_index)
+loads only as `oci`: Docker's manifest.json describes one image.
 """
 
 import argparse
@@ -16,6 +17,7 @@ import sys
 import tarfile
 
 MTIME = 946684800
+INDEX = "application/vnd.oci.image.index.v1+json"
 
 
 def add(tar: tarfile.TarFile, name: str, data: bytes | None = None, path: pathlib.Path | None = None) -> None:
@@ -34,8 +36,11 @@ def write(layout: str, out: str, tags: list[str], image_format: str = "docker") 
     root = pathlib.Path(layout)
     index = json.loads((root / "index.json").read_text())
     descriptor = index["manifests"][0]
+    if descriptor.get("mediaType") == INDEX and image_format == "docker":
+        raise SystemExit(f"{layout} is an image index (several images): Docker's format holds one; "
+                         f"load one of its oci_image targets, or set format = \"oci\"")
     manifest = json.loads((root / "blobs/sha256" / descriptor["digest"].split(":")[1]).read_text())
-    docker_manifest = [{
+    docker_manifest = [] if descriptor.get("mediaType") == INDEX else [{
         "Config": "blobs/sha256/" + manifest["config"]["digest"].split(":")[1],
         "RepoTags": list(tags),
         "Layers": ["blobs/sha256/" + layer["digest"].split(":")[1] for layer in manifest["layers"]],

@@ -33,9 +33,10 @@ done
 command -v skopeo >/dev/null || { echo "push: skopeo is not installed (tools/bazel installs it)" >&2; exit 1; }
 
 digest="$(sed -n 's/.*"digest":"\(sha256:[0-9a-f]*\)".*/\1/p' "$layout/index.json")"
-skopeo copy --quiet --preserve-digests "${tls[@]}" "oci:$layout" "docker://$repository@$digest"
+# --all: an image index (oci_image_index) is copied with every image it lists.
+skopeo copy --quiet --all --preserve-digests "${tls[@]}" "oci:$layout" "docker://$repository@$digest"
 echo "pushed $repository@$digest"
 for tag in "${tags[@]+"${tags[@]}"}"; do
-  skopeo copy --quiet --preserve-digests "${tls[@]}" "oci:$layout" "docker://$repository:$tag"
+  skopeo copy --quiet --all --preserve-digests "${tls[@]}" "oci:$layout" "docker://$repository:$tag"
   echo "tagged $repository:$tag@$digest"
 done
