@@ -177,6 +177,16 @@ class RuleSet:
             return self._rule(bzl, name, value)
         return None
 
+    def _value(self, bzl: BzlFile, name: str) -> tuple[BzlFile, ast.expr]:
+        """The file that assigns `name` (following a load from this rule set) and the value."""
+        if name in bzl.loads:
+            label, symbol = bzl.loads[name]
+            target = self._load(bzl, label)
+            if target is None:
+                raise DocError(f"{bzl.path}: {name} comes from {label}, outside tools/rules/{self.name}")
+            return self._value(target, symbol)
+        return bzl, bzl.values[name]
+
     def _load(self, bzl: BzlFile, label: str) -> BzlFile | None:
         if label.startswith("@"):
             return None
@@ -206,9 +216,10 @@ class RuleSet:
             raise DocError(f"{bzl.path}: the attrs of {name} are not a dict literal")
         for key_node, value in zip(attrs_node.keys if attrs_node else [], attrs_node.values if attrs_node else []):
             attr_name = _constant(key_node, bzl.path)
+            owner = bzl
             while isinstance(value, ast.Name):
-                value = bzl.values[value.id]
-            attr = self._attribute(bzl, name, attr_name, value)
+                owner, value = self._value(owner, value.id)
+            attr = self._attribute(owner, name, attr_name, value)
             if not attr_name.startswith("_"):
                 attrs.append(attr)
         environ = [_constant(e, bzl.path) for e in kwargs["environ"].elts] if "environ" in kwargs else []

@@ -1,5 +1,7 @@
 """Implementation of oci_image_rule: its `doc` below is the manual (docs/rules/oci.md renders it)."""
 
+load(":layout.bzl", "DIGEST_TOOL", "layout_providers")
+
 _ACCEPTED_TAR_EXTENSIONS = [".tar", ".tgz", ".tar.gz", ".tzst", ".tar.zst"]
 
 _DOC = """Builds an OCI image layout from a base image and layer tars, as rules_oci's oci_image_rule.
@@ -86,20 +88,7 @@ def _image_impl(ctx):
         mnemonic = "OCIImage",
         progress_message = "OCI Image %s" % ctx.label,
     )
-    digest = ctx.actions.declare_file(ctx.label.name + ".json.sha256")
-    ctx.actions.run(
-        executable = ctx.executable._digest,
-        arguments = [layout.path, digest.path],
-        inputs = [layout],
-        outputs = [digest],
-        mnemonic = "OciDigest",
-        progress_message = "Reading the digest of %s" % ctx.label,
-    )
-    return [
-        DefaultInfo(files = depset([layout]), runfiles = ctx.runfiles(files = [layout])),
-        # The oci_image macro's `<name>.digest` target is this group.
-        OutputGroupInfo(digest = depset([digest])),
-    ]
+    return layout_providers(ctx, layout)
 
 oci_image_rule = rule(
     implementation = _image_impl,
@@ -182,11 +171,6 @@ oci_image_rule = rule(
             cfg = "exec",
             doc = "The tool that describes one layer blob (media type, digest, diff_id).",
         ),
-        "_digest": attr.label(
-            default = "//tools/rules/oci/private:image_digest",
-            executable = True,
-            cfg = "exec",
-            doc = "The tool that reads the manifest digest from the layout's index.json.",
-        ),
+        "_digest": DIGEST_TOOL,
     },
 )

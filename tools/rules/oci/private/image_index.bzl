@@ -1,5 +1,7 @@
 """Implementation of oci_image_index_rule: its `doc` below is the manual (docs/rules/oci.md renders it)."""
 
+load(":layout.bzl", "DIGEST_TOOL", "layout_providers")
+
 _DOC = """A multi-platform image: an OCI image index of oci_image targets, as rules_oci's oci_image_index_rule.
 
 Most BUILD files use the oci_image_index macro of //tools/rules/oci:defs.bzl, which also takes
@@ -46,20 +48,7 @@ def _index_impl(ctx):
         mnemonic = "OCIIndex",
         progress_message = "OCI Index %s" % ctx.label,
     )
-    digest = ctx.actions.declare_file(ctx.label.name + ".json.sha256")
-    ctx.actions.run(
-        executable = ctx.executable._digest,
-        arguments = [layout.path, digest.path],
-        inputs = [layout],
-        outputs = [digest],
-        mnemonic = "OciDigest",
-        progress_message = "Reading the digest of %s" % ctx.label,
-    )
-    return [
-        DefaultInfo(files = depset([layout]), runfiles = ctx.runfiles(files = [layout])),
-        # The oci_image_index macro's `<name>.digest` target is this group.
-        OutputGroupInfo(digest = depset([digest])),
-    ]
+    return layout_providers(ctx, layout)
 
 oci_image_index_rule = rule(
     implementation = _index_impl,
@@ -80,11 +69,6 @@ oci_image_index_rule = rule(
             cfg = "exec",
             doc = "The tool that writes the index layout.",
         ),
-        "_digest": attr.label(
-            default = "//tools/rules/oci/private:image_digest",
-            executable = True,
-            cfg = "exec",
-            doc = "The tool that reads the index manifest's digest from the layout's index.json.",
-        ),
+        "_digest": DIGEST_TOOL,
     },
 )
