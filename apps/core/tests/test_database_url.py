@@ -13,8 +13,14 @@ def test_postgres_url_with_options():
         "HOST": "db.internal",
         "PORT": "6543",
         "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {"sslmode": "require"},
     }
+
+
+def test_postgres_connections_are_kept_by_default_and_can_be_closed_per_request():
+    assert database_from_url("postgres://u@h/academy")["CONN_MAX_AGE"] == 60
+    assert database_from_url("postgres://u@h/academy?conn_max_age=0")["CONN_MAX_AGE"] == 0
 
 
 def test_sqlite_absolute_and_relative_paths():
@@ -28,6 +34,8 @@ def test_sqlite_absolute_and_relative_paths():
         ("mysql://u@h/db", "scheme 'mysql' is not supported"),
         ("postgres://u@h:5432/", "names no database"),
         ("sqlite://", "needs a file path"),
+        ("postgres://u@h/db?conn_max_age=soon", "give whole seconds"),
+        ("postgres://u@h/db?conn_max_age=-1", "0 or more seconds"),
     ],
 )
 def test_bad_urls_say_what_is_wrong(url, message):

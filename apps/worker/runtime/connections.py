@@ -1,11 +1,12 @@
 """Database connections of long-lived worker threads.
 
-Django opens a connection per request and, with CONN_MAX_AGE=0 (the default), closes it
-when the request ends. A worker has a few threads that live as long as the process, so
-reconnecting for every job only adds latency (a PostgreSQL connection costs milliseconds,
-more with TLS). Before each job a thread keeps its connection, replacing it only when it
-broke (an error left it unusable: a database restart, a network cut) or when a non-zero
-CONN_MAX_AGE says it is too old. Connections stay bounded: one per job thread, plus the
+Django opens a connection per request and closes it when the request ends, unless
+CONN_MAX_AGE keeps it (DATABASE_URL's conn_max_age: 60 s for PostgreSQL unless set, 0 for
+SQLite). A worker has a few threads that live as long as the process, so reconnecting for
+every job only adds latency (a PostgreSQL connection costs milliseconds, more with TLS).
+Before each job a thread keeps its connection, replacing it only when it broke (an error
+left it unusable: a database restart, a network cut) or when a non-zero CONN_MAX_AGE says
+it is too old. Connections stay bounded: one per job thread, plus the
 heartbeat's and the main thread's.
 """
 
