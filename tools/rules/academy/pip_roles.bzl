@@ -20,6 +20,10 @@ def requirements_for(role):
     if role not in _ROLES:
         fail("no role lock named '%s' in pip_roles(role_locks = ...); known: %s" % (role, ", ".join(all_roles)))
     return _ROLES[role]
+
+def wheels_for(role):
+    \"\"\"The hub labels of the same distributions' wheel files (`@pip//<name>:whl`).\"\"\"
+    return [label[:-len(":pkg")] + ":whl" for label in requirements_for(role)]
 """
 
 def _pins(rctx, lock):
@@ -61,9 +65,10 @@ pip_roles(
 )
 ```
 
-`load("@pip_roles//:roles.bzl", "requirements_for", "all_roles")`: `requirements_for(role)`
-lists the `@<hub>//<name>:pkg` labels of every distribution in the role's lock, which a
-py_pip_layer installs; `all_roles` the role names, sorted. Fetching fails when a role lock
+`load("@pip_roles//:roles.bzl", "requirements_for", "wheels_for", "all_roles")`:
+`requirements_for(role)` lists the `@<hub>//<name>:pkg` labels of every distribution in the
+role's lock, which a py_pip_layer installs, and `wheels_for(role)` their `:whl` labels (the
+layer's `wheels`); `all_roles` the role names, sorted. Fetching fails when a role lock
 pins a version its hub's lock does not.
 """,
     attrs = {

@@ -4,7 +4,7 @@
 """
 
 load("@pip//:requirements.bzl", "requirement")
-load("@pip_roles//:roles.bzl", "requirements_for")
+load("@pip_roles//:roles.bzl", "requirements_for", "wheels_for")
 load("//tools/rules/oci:defs.bzl", "oci_image", "oci_load", "oci_push")
 load("//tools/rules/oci:layers.bzl", "py_app_layer", "py_pip_layer")
 load("//tools/rules/pytest:defs.bzl", "py_pytest_test")
@@ -93,6 +93,7 @@ def py_image(name, binary, base, role, repository, kind = "worker", cmd = [], ex
         name = name + "_pip_layer",
         binary = binary,
         packages = requirements_for(role),
+        wheels = wheels_for(role),
         lock_name = "requirements/%s.lock" % role,
         tags = tags,
     )

@@ -9,6 +9,10 @@ equal inputs give equal blobs; one ending in .tar is left uncompressed.
              info files are dropped, copyright files kept (as distroless does)
 --files      a JSON list of [source, destination, mode] (mode may be null: keep the source's)
 --symlink    DEST=TARGET
+--site-root  where --files put pip distributions (opt/academy/site-packages): each needs its
+             --wheel, and a file whose hash is no longer the one its wheel's RECORD gives is
+             taken from the wheel again (wheel_records.py)
+--wheel      a wheel of a distribution under --site-root
 --ca-bundle  write /etc/ssl/certs/ca-certificates.crt from the certificates in the layer,
              which ca-certificates' maintainer script would have done
 
@@ -30,6 +34,7 @@ import sys
 import tarfile
 
 from tar_writer import LayerBuilder
+from wheel_records import restore_from_wheels
 
 DROPPED_PREFIXES = ("usr/share/doc/", "usr/share/man/", "usr/share/info/", "usr/share/lintian/")
 
@@ -109,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--symlink", action="append", default=[])
     parser.add_argument("--directory", action="append", default=[], help="DEST[=MODE[:UID]], an empty directory")
     parser.add_argument("--ca-bundle", action="store_true")
+    parser.add_argument("--wheel", action="append", default=[])
+    parser.add_argument("--site-root")
     args = parser.parse_args(argv)
     layer = LayerBuilder()
     for deb in args.deb:
@@ -116,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     add_alternatives(layer, args.deb)
     for manifest in args.files:
         add_files(layer, manifest)
+    if args.site_root:
+        for path in restore_from_wheels(layer, args.site_root, args.wheel):
+            print(f"build_layer: {path} was changed after its install; taken from its wheel", file=sys.stderr)
     for spec in args.directory:
         path, _, mode_owner = spec.partition("=")
         mode, _, owner = mode_owner.partition(":")

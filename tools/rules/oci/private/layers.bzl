@@ -75,11 +75,11 @@ without which ffmpeg does not start.
     },
 )
 
-def _files_layer_tar(ctx, entries, extra_args = []):
+def _files_layer_tar(ctx, entries, extra_args = [], extra_inputs = []):
     out = ctx.actions.declare_file(ctx.label.name + ".tar.gz")
     manifest = ctx.actions.declare_file(ctx.label.name + ".files.json")
     ctx.actions.write(manifest, json.encode([[f.path, dest, None] for f, dest in entries]))
-    _run_builder(ctx, out, ["--files", manifest.path] + extra_args, [manifest] + [f for f, _ in entries])
+    _run_builder(ctx, out, ["--files", manifest.path] + extra_args, [manifest] + [f for f, _ in entries] + extra_inputs)
     return out
 
 def _files_layer_impl(ctx):
@@ -194,20 +194,23 @@ def _py_pip_layer_impl(ctx):
             ", ".join(missing),
             ctx.attr.lock_name,
         ))
-    return [DefaultInfo(files = depset([_files_layer_tar(ctx, entries)]))]
+    wheels = ctx.files.wheels
+    args = ["--site-root", SITE_PACKAGES] + ["--wheel=" + w.path for w in wheels]
+    return [DefaultInfo(files = depset([_files_layer_tar(ctx, entries, args, wheels)]))]
 
 py_pip_layer = rule(
     implementation = _py_pip_layer_impl,
     doc = """A layer tar of a role lock's pip distributions, under /opt/academy/site-packages.
 
 ```starlark
-load("@pip_roles//:roles.bzl", "requirements_for")
+load("@pip_roles//:roles.bzl", "requirements_for", "wheels_for")
 
 py_pip_layer(
     name = "pip_layer",
     binary = ":sqs_main",
     lock_name = "requirements/worker-video.lock",
     packages = requirements_for("worker-video"),
+    wheels = wheels_for("worker-video"),
 )
 ```
 
@@ -221,6 +224,12 @@ same with rules_python. Fails when `binary` depends on a distribution that `pack
 installed distribution, or when the layer would be empty. `packages` may come from another
 pip_parse hub than the binary's own dependencies, as the GPU image's do (`@pip_gpu`, CUDA
 PyTorch).
+
+Each distribution goes in as its wheel has it: a file whose content no longer has the sha256
+its wheel's `RECORD` gives (something on the build machine changed it after the install,
+such as a start-up hook appending a proxy's CA to certifi's `cacert.pem`) is taken from the
+wheel in `wheels` again, so the layer's digest depends neither on the machine nor on when
+the layer was built. A distribution without its wheel in `wheels` fails the build.
 """,
     attrs = {
         "binary": attr.label(
@@ -235,6 +244,12 @@ PyTorch).
         "packages": attr.label_list(
             doc = "Every distribution of the role's lock: `requirements_for(role)` of " +
                   "`@pip_roles//:roles.bzl`.",
+        ),
+        "wheels": attr.label_list(
+            allow_files = True,
+            mandatory = True,
+            doc = "The wheels of `packages` (`wheels_for(role)`): each installed file is checked " +
+                  "against its wheel's RECORD and taken from the wheel when it was changed.",
         ),
         "_builder": _BUILDER,
     },
