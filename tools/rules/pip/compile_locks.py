@@ -158,8 +158,9 @@ def find_uv() -> str:
 
 
 def compile_lock(uv: str, requirements_dir: pathlib.Path, name: str, constraint: pathlib.Path | None,
-                 inputs_dir: pathlib.Path) -> None:
-    """Compiles `inputs_dir/<name>.txt` (resolvable_inputs' copy) into `requirements_dir/<name>.lock`."""
+                 inputs_dir: pathlib.Path, find_links: list[str]) -> None:
+    """Compiles `inputs_dir/<name>.txt` (resolvable_inputs' copy) into `requirements_dir/<name>.lock`;
+    find_links: pip's find-links directories, given to uv unless the role resolves from its index alone."""
     out = requirements_dir / f"{name}.lock"
     with tempfile.TemporaryDirectory() as tmp:
         tmp_out = pathlib.Path(tmp) / out.name
@@ -176,7 +177,7 @@ def compile_lock(uv: str, requirements_dir: pathlib.Path, name: str, constraint:
         if constraint is not None:
             command += ["--constraint", str(constraint)]
         if name not in INDEX_ONLY:
-            for link in pip_find_links():
+            for link in find_links:
                 command += ["--find-links", link]
         subprocess.run(command, cwd=inputs_dir, check=True)
         body = tmp_out.read_text()
@@ -201,21 +202,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"requirements/{lock}: lock out of date, run {UPDATE_COMMAND}")
         return 1 if stale else 0
     uv = find_uv()
+    find_links = pip_find_links()
     with tempfile.TemporaryDirectory() as tmp:
         inputs_dir = pathlib.Path(tmp) / "requirements"
         inputs_dir.mkdir()
         for location in resolvable_inputs(requirements_dir, inputs_dir):
             print(f"warning: {location} cannot be reached from this machine: resolving without it, from pip's "
-                  f"find-links ({' '.join(pip_find_links()) or 'none configured'}); the locks still name it",
+                  f"find-links ({' '.join(find_links) or 'none configured'}); the locks still name it",
                   file=sys.stderr)
-        compile_lock(uv, requirements_dir, ALL, None, inputs_dir)
+        compile_lock(uv, requirements_dir, ALL, None, inputs_dir, find_links)
         # A constraint file has no hashes: uv's constraint parser takes pins only.
         constraint = pathlib.Path(tmp) / "all-pins.txt"
         pins = constraint_pins((requirements_dir / f"{ALL}.lock").read_text())
         for role in ROLES:
             free = UNCONSTRAINED.get(role, ())
             constraint.write_text("\n".join(p for p in pins if p.split("==")[0] not in free) + "\n")
-            compile_lock(uv, requirements_dir, role, constraint, inputs_dir)
+            compile_lock(uv, requirements_dir, role, constraint, inputs_dir, find_links)
     return 0
 
 

@@ -32,6 +32,16 @@ def add(tar: tarfile.TarFile, name: str, data: bytes | None = None, path: pathli
         tar.addfile(info, io.BytesIO(data))
 
 
+def docker_manifest(root: pathlib.Path, descriptor: dict, tags: list[str]) -> list[dict]:
+    """Docker's manifest.json for the one image the descriptor names."""
+    manifest = json.loads((root / "blobs/sha256" / descriptor["digest"].split(":")[1]).read_text())
+    return [{
+        "Config": "blobs/sha256/" + manifest["config"]["digest"].split(":")[1],
+        "RepoTags": list(tags),
+        "Layers": ["blobs/sha256/" + layer["digest"].split(":")[1] for layer in manifest["layers"]],
+    }]
+
+
 def write(layout: str, out: str, tags: list[str], image_format: str = "docker") -> None:
     root = pathlib.Path(layout)
     index = json.loads((root / "index.json").read_text())
@@ -39,12 +49,6 @@ def write(layout: str, out: str, tags: list[str], image_format: str = "docker") 
     if descriptor.get("mediaType") == INDEX and image_format == "docker":
         raise SystemExit(f"{layout} is an image index (several images): Docker's format holds one; "
                          f"load one of its oci_image targets, or set format = \"oci\"")
-    manifest = json.loads((root / "blobs/sha256" / descriptor["digest"].split(":")[1]).read_text())
-    docker_manifest = [] if descriptor.get("mediaType") == INDEX else [{
-        "Config": "blobs/sha256/" + manifest["config"]["digest"].split(":")[1],
-        "RepoTags": list(tags),
-        "Layers": ["blobs/sha256/" + layer["digest"].split(":")[1] for layer in manifest["layers"]],
-    }]
     index["manifests"] = [
         {**descriptor, "annotations": {"org.opencontainers.image.ref.name": tag}} for tag in tags
     ] or [descriptor]
@@ -53,7 +57,7 @@ def write(layout: str, out: str, tags: list[str], image_format: str = "docker") 
             add(tar, f"blobs/sha256/{blob.name}", path=blob)
         add(tar, "index.json", json.dumps(index, sort_keys=True).encode())
         if image_format == "docker":
-            add(tar, "manifest.json", json.dumps(docker_manifest, sort_keys=True).encode())
+            add(tar, "manifest.json", json.dumps(docker_manifest(root, descriptor, tags), sort_keys=True).encode())
         add(tar, "oci-layout", (root / "oci-layout").read_bytes())
 
 

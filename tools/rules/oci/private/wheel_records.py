@@ -59,8 +59,8 @@ def restore_from_wheels(layer, site_root: str, wheels: list[str]) -> list[str]:
                 layer.add_file(installed, data, entry.info.mode)
                 restored.append(installed)
     prefix = site_root + "/"
-    installed = {DIST_INFO.match(p[len(prefix):]).groups() for p in layer.entries
-                 if p.startswith(prefix) and DIST_INFO.match(p[len(prefix):])}
+    found = (DIST_INFO.match(p[len(prefix):]) for p in layer.entries if p.startswith(prefix))
+    installed = {match.groups() for match in found if match}
     missing = sorted(f"{n}-{v}" for n, v in installed if (_normalised(n), v) not in covered)
     if missing:
         raise SystemExit(f"no wheel given for {', '.join(missing)}: a pip layer takes the wheels of its "
