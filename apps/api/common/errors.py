@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 
 from rest_framework import status as http
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.queues import QueueUnavailable as JobNotQueued
@@ -55,6 +55,11 @@ class QueueUnavailable(APIException):
     wait = 5  # DRF sends it as Retry-After
 
 
+class KeyUnavailable(APIException):
+    status_code = http.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "key_unavailable"
+
+
 class StorageUnavailable(APIException):
     status_code = http.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "storage_unavailable"
@@ -86,6 +91,10 @@ def _not_queued(exc: JobNotQueued) -> APIException:
 def _answers() -> list[tuple[type | tuple[type, ...], Callable[[Exception], APIException]]]:
     # Imported on first use, not at import: the services import models, which need the app
     # registry ready. Built once.
+    from apps.api.v1.playback.data import session_data
+    from apps.domains.lectures.content_keys import ContentKeyUnavailable
+    from apps.domains.playback import errors as playback
+    from apps.domains.playback.delivery import NoSuchRendition
     from apps.support.ai.services import uploads as ai_uploads
     from apps.support.messaging import credit_services
     from apps.support.messaging.services import batches
@@ -107,6 +116,18 @@ def _answers() -> list[tuple[type | tuple[type, ...], Callable[[Exception], APIE
         (direct_uploads.StorageUnavailable,
          lambda e: StorageUnavailable(f"the storage did not answer: {e}; try again later")),
         (direct_uploads.UploadRefused, lambda e: ValidationError({"detail": str(e)})),
+        (playback.VideoNotPlayable, lambda e: Conflict(str(e))),
+        (playback.InvalidViewer, lambda e: ValidationError({"viewer": [str(e)]})),
+        (playback.SessionLimitReached,
+         lambda e: with_body(Conflict, {"detail": str(e),
+                                        "live_sessions": [session_data(None, s) for s in e.live_sessions]})),
+        (playback.SessionRefused, lambda e: PermissionDenied(str(e))),
+        (playback.HeartbeatRejected, lambda e: ValidationError({"detail": str(e)})),
+        (playback.HeartbeatOutOfOrder, lambda e: Conflict(str(e))),
+        (NoSuchRendition, lambda e: NotFound(str(e))),
+        # The operator's configuration, not the viewer: the key was sealed with a key-encryption
+        # key this server does not hold (VIDEO_KEY_ENCRYPTION_KEYS differs from the worker's).
+        (ContentKeyUnavailable, lambda e: KeyUnavailable(f"the video's key cannot be opened: {e}")),
     ]
 
 

@@ -10,6 +10,7 @@ from apps.core.settings.base import INSTALLED_APPS
 INSTALLED_APPS = [
     *INSTALLED_APPS,
     "apps.domains.lectures",
+    "apps.domains.playback",
     "apps.domains.ai",
     "apps.support.messaging",
     "apps.support.video",  # manage uploads_cleanup

@@ -18,7 +18,8 @@ METHODS = ["OPTIONS", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "TRACE", 
 def concrete_paths(lecture_id) -> list[str]:
     """Every URL pattern of the API with its parameters filled in."""
     values = {"pk": str(uuid.uuid4()), "lecture_pk": str(lecture_id), "video_id": str(uuid.uuid4()),
-              "token": "not-a-token", "format": ".json"}
+              "token": "not-a-token", "format": ".json", "video_pk": str(uuid.uuid4()), "viewer": "s-1",
+              "rendition": "720p", "name": "player.js"}
     found = []
 
     def walk(patterns, prefix):
@@ -36,6 +37,7 @@ def concrete_paths(lecture_id) -> list[str]:
         for name, value in values.items():
             path = path.replace(f"(?P<{name}>[0-9a-f-]{{36}})", value).replace(f"(?P<{name}>[^/.]+)", value)
             path = path.replace(f"<str:{name}>", value).replace(f"(?P<{name}>\\.json|\\.yaml)", value)
+            path = path.replace(f"<uuid:{name}>", value).replace(f"(?P<{name}>[^/]+)", value)
         path = path.replace("\\.(?P<format>[a-z0-9]+)/?", "").replace("/?", "/")
         if "(?P<" in path or "<" in path:
             continue  # static and media file patterns

@@ -12,6 +12,12 @@ from apps.api.v1.lectures.uploads import VideoUploadViewSet  # noqa: E402
 
 router.register(r"lectures/(?P<lecture_pk>[0-9a-f-]{36})/uploads", VideoUploadViewSet, basename="video-upload")
 
+from apps.api.v1.playback.views import PlaybackSessionViewSet, VideoPlaybackSessionViewSet  # noqa: E402
+
+router.register(r"lectures/(?P<lecture_pk>[0-9a-f-]{36})/videos/(?P<video_pk>[0-9a-f-]{36})/playback-sessions",
+                VideoPlaybackSessionViewSet, basename="video-playback-session")
+router.register("playback-sessions", PlaybackSessionViewSet, basename="playback-session")
+
 from apps.api.v1.messaging.views import AlimtalkTemplateViewSet, MessageBatchViewSet  # noqa: E402
 
 router.register("messages", MessageBatchViewSet, basename="message-batch")

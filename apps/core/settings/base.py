@@ -16,6 +16,7 @@ from pathlib import Path
 
 from apps.core.settings.cache import caches_from_url
 from apps.core.settings.database import database_from_url
+from apps.core.settings.video_keys import key_encryption_keys
 
 DATA_DIR = Path(os.environ.get("ACADEMY_DATA_DIR", "var")).resolve()
 
@@ -179,6 +180,10 @@ VIDEO_FFMPEG_BIN = os.environ.get("VIDEO_FFMPEG_BIN", "ffmpeg")
 VIDEO_FFPROBE_BIN = os.environ.get("VIDEO_FFPROBE_BIN", "ffprobe")
 # Where the worker keeps a job's scratch files ("" is the system temp directory).
 VIDEO_WORK_DIR = os.environ.get("VIDEO_WORK_DIR", "")
+# The keys that seal each video's HLS content key in the database (AES-256-GCM): comma-
+# separated base64 of 32 bytes each, the same on the API and the video worker. The first
+# seals, the others only open (rotation). Empty: one key derived from SECRET_KEY.
+VIDEO_KEY_ENCRYPTION_KEYS = key_encryption_keys(os.environ.get("VIDEO_KEY_ENCRYPTION_KEYS", ""))
 
 # --- AI jobs (OCR, answer-sheet grading, embeddings) -----------------------------------------
 
@@ -199,3 +204,6 @@ AI_SIMILAR_LEXICAL_WEIGHT = float(os.environ.get("AI_SIMILAR_LEXICAL_WEIGHT", "1
 
 # --- Messaging (SMS / LMS / Alimtalk, credits): see apps/core/settings/messaging.py ---
 from apps.core.settings.messaging import *  # noqa: E402,F401,F403
+
+# --- Protected playback (sessions, tokens, heartbeats): see apps/core/settings/playback.py ---
+from apps.core.settings.playback import *  # noqa: E402,F401,F403

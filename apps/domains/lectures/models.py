@@ -56,6 +56,11 @@ class LectureVideo(BaseModel):
     renditions = models.JSONField(default=list, blank=True)
     thumbnail_key = models.CharField(max_length=1024, blank=True)
     hls_master_key = models.CharField(max_length=1024, blank=True)
+    # HLS AES-128: the segments' key sealed with a key-encryption key (content_keys.py; never
+    # the key itself) and the IV the playlists name, 32 hex digits. Empty for videos made
+    # ready before encryption: those play unencrypted.
+    content_key_sealed = models.BinaryField(null=True, blank=True, editable=False)
+    content_key_iv = models.CharField(max_length=32, blank=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -69,6 +74,11 @@ class LectureVideo(BaseModel):
     @property
     def is_final(self) -> bool:
         return self.status in status.FINAL
+
+    @property
+    def is_protected(self) -> bool:
+        """Its segments are encrypted: a player needs the key from a playback session."""
+        return bool(self.content_key_sealed)
 
 
 class VideoUpload(BaseModel):

@@ -27,14 +27,20 @@ def video_get(*, lecture: Lecture, video_id: uuid.UUID) -> LectureVideo | None:
     return video_list(lecture=lecture).filter(pk=video_id).first()
 
 
+def video_of_tenant(*, tenant: Tenant, video_id: uuid.UUID) -> LectureVideo | None:
+    return LectureVideo.objects.filter(tenant=tenant, pk=video_id).first()
+
+
 def video_for_job(*, video_id: uuid.UUID, tenant_id: uuid.UUID) -> LectureVideo | None:
     """The video a transcode message names, provided it belongs to the message's tenant."""
     return LectureVideo.objects.filter(pk=video_id, tenant_id=tenant_id).first()
 
 
 def playback_url(*, video: LectureVideo) -> str | None:
-    """The HLS master playlist's URL once the video is ready, else None."""
-    if video.status != status.READY or not video.hls_master_key:
+    """The stored HLS master playlist's URL once the video is ready, else None; None too for
+    an encrypted video, whose stored playlists play nothing: it plays through a playback
+    session (apps.domains.playback). Videos made before encryption keep their URL."""
+    if video.status != status.READY or not video.hls_master_key or video.is_protected:
         return None
     return storages["default"].url(video.hls_master_key)
 

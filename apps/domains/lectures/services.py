@@ -106,13 +106,16 @@ def record_progress(*, video: LectureVideo, percent: int) -> bool:
     return bool(changed)
 
 
-def mark_ready(*, video: LectureVideo, renditions: list[dict], hls_master_key: str,
-               thumbnail_key: str) -> LectureVideo:
-    """processing -> ready, once every file is published. Repeating it is a no-op."""
+def mark_ready(*, video: LectureVideo, renditions: list[dict], hls_master_key: str, thumbnail_key: str,
+               content_key_sealed: bytes | None = None, content_key_iv: str = "") -> LectureVideo:
+    """processing -> ready, once every file is published. Repeating it is a no-op. An
+    encrypted ladder's sealed key and IV (content_keys.py) are stored in the same UPDATE, so
+    a ready video never lacks the key its segments need."""
     if video.status == status.READY:
         return video
     return _transition(video, status.READY, renditions=renditions, hls_master_key=hls_master_key,
-                       thumbnail_key=thumbnail_key, progress_percent=100, finished_at=timezone.now())
+                       thumbnail_key=thumbnail_key, content_key_sealed=content_key_sealed,
+                       content_key_iv=content_key_iv, progress_percent=100, finished_at=timezone.now())
 
 
 def mark_failed(*, video: LectureVideo, reason: str) -> LectureVideo:

@@ -1,26 +1,34 @@
 """Benchmark: the video worker's wall time for one transcode against the bare ffmpeg
-command line for the same ladder, side by side on the same input in one run.
+command line for the same ladder, side by side on the same input in one run, with the
+segments in the clear and HLS AES-128 encrypted.
 
     tools/bazel run //tools/dev/bench:video_bench -- [--seconds 60] [--size 1920x1080] [--rate 30]
         [--preset veryfast] [--repeat 1]
 
-  input    generated once: lavfi testsrc2 + a sine tone, x264 ultrafast, --seconds long
-  ffmpeg   the exact argv the worker builds (apps.support.video.services.command), minus
-           -progress: one run, every rendition (1080p/720p/360p) and the poster
-  worker   `python -m apps.worker.video.sqs_main --once` against moto's SQS (its own
-           process, 127.0.0.1, ephemeral port), a fresh SQLite file and the filesystem
-           storage: timed from sending the message to the process's exit, so it includes
-           interpreter and Django start-up, the SQS round trips, ffprobe, progress
-           writes, publishing to storage and the status changes. "handler" is the part
-           between the job's start and "ready" as the database records it.
+  input     generated once: lavfi testsrc2 + a sine tone, x264 ultrafast, --seconds long
+  ffmpeg    the exact argv the worker builds (apps.support.video.services.command), minus
+            -progress: one run, every rendition (1080p/720p/360p) and the poster; "encrypted"
+            adds the worker's -hls_key_info_file per rendition, with a key and key info file
+            written as the worker writes them (hls_keys.py)
+  worker    `python -m apps.worker.video.sqs_main --once` against moto's SQS (its own
+            process, 127.0.0.1, ephemeral port), a fresh SQLite file and the filesystem
+            storage: timed from sending the message to the process's exit, so it includes
+            interpreter and Django start-up, the SQS round trips, ffprobe, progress
+            writes, the key files and the sealed key, publishing to storage and the status
+            changes. "handler" is the part between the job's start and "ready" as the
+            database records it. The plain worker is tools/dev/bench/plain_video_worker.py:
+            the same process with the key files left out, so ffmpeg writes clear segments.
 
-Rounds alternate ffmpeg then worker; with --repeat > 1 the medians are reported. The
-goal is worker/ffmpeg <= 1.05.
+Each round runs ffmpeg then the worker for each mode, plain first in odd rounds and
+encrypted first in even ones; with --repeat > 1 the medians are reported. Goals: worker /
+ffmpeg <= 1.05 in each mode (the encrypted worker against ffmpeg with the same encrypted
+argv); "vs plain" is what encryption costs each side.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -29,10 +37,14 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from tools.testing.local_platform import VIDEO_WORKER, LocalPlatform
 from tools.testing.media import make_video
+
+PLAIN_WORKER = "tools.dev.bench.plain_video_worker"
+MODES = ("plain", "encrypted")
 
 
 def parse_args(argv=None):
@@ -69,23 +81,27 @@ def main(argv=None) -> int:
             print(f"generating a {args.seconds:g} s {width}x{height} input ...", flush=True)
             source = make_video(work / "input.mp4", width=width, height=height, seconds=args.seconds,
                                 rate=args.rate)
-            bare, worker, handler = [], [], []
+            bare, worker, handler = ({mode: [] for mode in MODES} for _ in range(3))
             for round_no in range(1, args.repeat + 1):
-                bare.append(run_bare(source, work / f"bare-{round_no}", args))
-                print(f"round {round_no}: ffmpeg {bare[-1]:.2f} s", flush=True)
-                total, inside = run_worker(source, local, round_no)
-                worker.append(total)
-                handler.append(inside)
-                print(f"round {round_no}: worker {total:.2f} s (handler {inside:.2f} s)", flush=True)
+                for mode in MODES if round_no % 2 else reversed(MODES):
+                    encrypted = mode == "encrypted"
+                    bare[mode].append(run_bare(source, work / f"bare-{mode}-{round_no}", args, encrypted=encrypted))
+                    print(f"round {round_no}: ffmpeg, {mode}: {bare[mode][-1]:.2f} s", flush=True)
+                    total, inside = run_worker(source, local, round_no, encrypted=encrypted)
+                    worker[mode].append(total)
+                    handler[mode].append(inside)
+                    print(f"round {round_no}: worker, {mode}: {total:.2f} s (handler {inside:.2f} s)", flush=True)
         finally:
             local.stop()
     report(args, bare, worker, handler)
     return 0
 
 
-def run_bare(source: Path, out_dir: Path, args) -> float:
+def run_bare(source: Path, out_dir: Path, args, *, encrypted: bool) -> float:
     from django.conf import settings
 
+    from apps.domains.lectures import content_keys
+    from apps.support.video.services import hls_keys
     from apps.support.video.services.command import TranscodePlan, ffmpeg_command
     from apps.support.video.services.ladder import renditions_for
     from apps.support.video.services.probe import probe_source
@@ -96,13 +112,17 @@ def run_bare(source: Path, out_dir: Path, args) -> float:
                          segment_seconds=settings.VIDEO_HLS_SEGMENT_SECONDS, preset=args.preset)
     for rendition in plan.renditions:
         plan.rendition_dir(rendition).mkdir(parents=True)
-    argv = ffmpeg_command(plan, progress=None)
-    started = time.monotonic()
-    subprocess.run(argv, check=True)
-    return time.monotonic() - started
+    keys = hls_keys.key_files(out_dir, content_keys.new_content_key()) if encrypted else contextlib.nullcontext()
+    with keys as key_info_file:
+        argv = ffmpeg_command(replace(plan, key_info_file=key_info_file), progress=None)
+        started = time.monotonic()
+        subprocess.run(argv, check=True)
+        elapsed = time.monotonic() - started
+    check_mode(plan.rendition_dir(plan.renditions[0]) / "index.m3u8", encrypted=encrypted)
+    return elapsed
 
 
-def run_worker(source: Path, local: LocalPlatform, round_no: int) -> tuple[float, float]:
+def run_worker(source: Path, local: LocalPlatform, round_no: int, *, encrypted: bool) -> tuple[float, float]:
     from django.core.files import File
     from django.core.files.storage import storages
 
@@ -122,26 +142,37 @@ def run_worker(source: Path, local: LocalPlatform, round_no: int) -> tuple[float
     started = time.monotonic()
     local.queues["video"].send(VideoTranscodeMessage(job_id=video.job_id, tenant_id=video.tenant_id,
                                                      video_id=video.id, source_key=video.source_key))
-    name = f"worker-{round_no}"
-    status = local.start_worker(VIDEO_WORKER, "--once", name=name).wait()
+    name = f"worker-{'encrypted' if encrypted else 'plain'}-{round_no}"
+    status = local.start_worker(VIDEO_WORKER if encrypted else PLAIN_WORKER, "--once", name=name).wait()
     total = time.monotonic() - started
     video = LectureVideo.objects.get(pk=video.pk)
     if status != 0 or video.status != "ready":
         raise SystemExit(f"worker failed ({status}, {video.status}: {video.failure_reason}):\n"
                          f"{local.log(name)[-3000:]}")
+    check_mode(Path(storages["default"].path(video.renditions[0]["playlist_key"])), encrypted=encrypted)
     return total, (video.finished_at - video.processing_started_at).total_seconds()
 
 
-def report(args, bare: list[float], worker: list[float], handler: list[float]) -> None:
-    b, w, h = statistics.median(bare), statistics.median(worker), statistics.median(handler)
+def check_mode(playlist: Path, *, encrypted: bool) -> None:
+    """The run made what it was meant to: a timing of the wrong mode would compare nothing."""
+    if ("#EXT-X-KEY:METHOD=AES-128" in playlist.read_text()) != encrypted:
+        raise SystemExit(f"{playlist} is {'not ' if encrypted else ''}encrypted")
+
+
+def report(args, bare: dict[str, list[float]], worker: dict[str, list[float]],
+           handler: dict[str, list[float]]) -> None:
+    b, w, h = ({mode: statistics.median(values[mode]) for mode in MODES} for values in (bare, worker, handler))
     print()
     print(f"video bench: {args.seconds:g} s {args.size} @ {args.rate} fps, preset {args.preset}, "
           f"{args.segment_seconds} s segments, {args.repeat} round(s), {os.cpu_count()} CPUs, "
           f"{platform.python_implementation()} {platform.python_version()}")
-    print(f"  {'':28} {'seconds':>8} {'vs ffmpeg':>10}")
-    print(f"  {'bare ffmpeg command line':28} {b:8.2f} {1:10.3f}")
-    print(f"  {'worker (process, --once)':28} {w:8.2f} {w / b:10.3f}")
-    print(f"  {'worker handler (in DB)':28} {h:8.2f} {h / b:10.3f}")
+    print(f"  {'':36} {'seconds':>8} {'vs ffmpeg':>10} {'vs plain':>9}")
+    for mode in MODES:
+        rows = [("bare ffmpeg command line", b[mode], b[mode] / b[mode], b[mode] / b["plain"]),
+                ("worker (process, --once)", w[mode], w[mode] / b[mode], w[mode] / w["plain"]),
+                ("worker handler (in DB)", h[mode], h[mode] / b[mode], h[mode] / h["plain"])]
+        for label, seconds, vs_ffmpeg, vs_plain in rows:
+            print(f"  {label + ', ' + mode:36} {seconds:8.2f} {vs_ffmpeg:10.3f} {vs_plain:9.3f}")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,11 @@ class VideoOutputSerializer(serializers.Serializer):
     width = serializers.IntegerField(allow_null=True)
     height = serializers.IntegerField(allow_null=True)
     renditions = RenditionSerializer(many=True)
-    playback_url = serializers.CharField(allow_null=True, help_text="the HLS master playlist, once ready")
+    protected = serializers.BooleanField(
+        help_text="encrypted (AES-128): played only through a playback session; false for a video made "
+                  "before encryption, which keeps its playback_url")
+    playback_url = serializers.CharField(
+        allow_null=True, help_text="the stored HLS master playlist once ready; null for a protected video")
     thumbnail_url = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -6,7 +6,9 @@ or video is a 404.
     GET                  /api/v1/lectures/{id}/videos/
     POST                 /api/v1/lectures/{id}/videos/             multipart "file": 201, "queued"
     GET                  /api/v1/lectures/{id}/videos/{video_id}/  status, progress, renditions,
-                                                                   playback_url when ready
+                                                                   protected; playback_url when
+                                                                   ready and not protected
+A protected (encrypted) video plays through a playback session (apps/api/v1/playback).
 
 An upload over VIDEO_UPLOAD_MAX_BYTES is a 413 (refused from its Content-Length before
 the body is read), a file whose bytes are not a video container a 415, and a video that
@@ -42,7 +44,8 @@ def video_data(request, video) -> dict:
         return request.build_absolute_uri(url) if url and url.startswith("/") else url
 
     data = {field: getattr(video, field) for field in VideoOutputSerializer().fields
-            if field not in ("playback_url", "thumbnail_url")}
+            if field not in ("playback_url", "thumbnail_url", "protected")}
+    data["protected"] = video.is_protected
     data["playback_url"] = absolute(selectors.playback_url(video=video))
     data["thumbnail_url"] = absolute(selectors.thumbnail_url(video=video))
     return VideoOutputSerializer(data).data

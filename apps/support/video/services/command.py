@@ -13,6 +13,14 @@ sequence of per-output options (-b:v, -maxrate, -force_key_frames "expr:...",
 -hls_segment_filename, ...) repeated per rendition, plus global options (-progress,
 -nostats) that ffmpeg-python has no place for, and the benchmark runs the exact same
 list as a bare command line. Written out, it reads like the ffmpeg documentation.
+
+Encryption (HLS AES-128): with plan.key_info_file, every rendition's muxer gets
+`-hls_key_info_file`, a file of three lines that ffmpeg reads when it opens the first
+segment: the key URI it writes into the playlist (KEY_URI_PLACEHOLDER; the API rewrites
+it per playback session), the path of the 16-byte key file, and the IV in hex. Every
+segment is then AES-128-CBC with PKCS#7 padding under that one key and IV, and each media
+playlist starts with #EXT-X-KEY:METHOD=AES-128,URI="key",IV=0x... (hls_keys.py writes
+both files and removes them once ffmpeg is done).
 """
 
 import math
@@ -25,6 +33,9 @@ KEYFRAME_SECONDS = 2
 PLAYLIST_NAME = "index.m3u8"
 SEGMENT_PATTERN = "seg_%05d.ts"
 POSTER_NAME = "poster.jpg"
+# The key URI in stored media playlists: resolved against the playlist's URL it names nothing
+# in storage, so the key is only ever served by the API, which rewrites the URI per session.
+KEY_URI_PLACEHOLDER = "key"
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,8 @@ class TranscodePlan:
     segment_seconds: int = 6
     preset: str = "veryfast"
     ffmpeg_bin: str = "ffmpeg"
+    # ffmpeg's HLS key info file (see hls_keys.py); None: segments in the clear.
+    key_info_file: Path | None = None
 
     @property
     def hls_time(self) -> int:
@@ -97,6 +110,8 @@ def _rendition_output(plan: TranscodePlan, index: int, rendition: Rendition) -> 
         "-max_muxing_queue_size", "1024",
         "-f", "hls", "-hls_time", str(plan.hls_time), "-hls_playlist_type", "vod", "-hls_list_size", "0",
         "-hls_flags", "independent_segments", "-hls_segment_type", "mpegts",
-        "-hls_segment_filename", str(out / SEGMENT_PATTERN), str(out / PLAYLIST_NAME),
     ]
+    if plan.key_info_file is not None:
+        argv += ["-hls_key_info_file", str(plan.key_info_file)]
+    argv += ["-hls_segment_filename", str(out / SEGMENT_PATTERN), str(out / PLAYLIST_NAME)]
     return argv

@@ -5,10 +5,20 @@
   1. look the video up (within the message's tenant) and move it to "processing"
   2. ffprobe the source: no video stream, no duration, or longer than
      VIDEO_MAX_DURATION_SECONDS -> "failed" with the reason, PermanentJobError
-  3. one ffmpeg run: every rendition of the ladder and the poster; progress to the database
-     (an unreadable or corrupt file -> "failed", PermanentJobError)
-  4. store renditions and poster, then the master playlist (publish.py)
-  5. "ready", with the renditions, the poster and the master playlist's key
+  3. a new content key and IV (content_keys.py), sealed at once with the video's id: a bad
+     VIDEO_KEY_ENCRYPTION_KEYS fails here, not after the transcode
+  4. one ffmpeg run: every rendition of the ladder, AES-128 encrypted, and the poster;
+     progress to the database (an unreadable or corrupt file -> "failed",
+     PermanentJobError). The key file exists only during the run (hls_keys.py)
+  5. check every playlist is encrypted with that key's IV, store renditions and poster,
+     then the master playlist (publish.py)
+  6. "ready", with the renditions, the poster, the master playlist's key and the sealed
+     content key and IV, in one UPDATE
+
+The content key itself is never stored, logged or sent: only its sealed form reaches the
+database. A retried job makes a new key and encrypts and stores every segment again; the
+master playlist is written last and the sealed key with "ready", so nothing points at a
+ladder whose key the database does not hold.
 
 Transcoding takes minutes, so the handler is @long_running: the runtime does not wrap it
 in one transaction, and every step is safe to repeat. A delivery that finds the video
@@ -21,16 +31,17 @@ attempts: ..." (dead_letters.give_up) and `manage dlq redrive` can send it again
 
 import logging
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import storages
 
 from apps.core.queues import JobContext, PermanentJobError, gives_up_with, long_running
-from apps.domains.lectures import keys, selectors, services, status
+from apps.domains.lectures import content_keys, keys, selectors, services, status
 from apps.domains.lectures.models import LectureVideo
 from apps.shared.contracts import VideoTranscodeMessage
-from apps.support.video.services import dead_letters
+from apps.support.video.services import dead_letters, hls_keys
 from apps.support.video.services.command import TranscodePlan, ffmpeg_command
 from apps.support.video.services.ladder import renditions_for
 from apps.support.video.services.probe import SourceRejected, check_source, probe_source
@@ -77,17 +88,22 @@ def handle(message: VideoTranscodeMessage, context: JobContext) -> None:
         )
         for rendition in plan.renditions:
             plan.rendition_dir(rendition).mkdir(parents=True)
+        content_key = content_keys.new_content_key()
+        sealed = content_keys.seal(content_key.key, video_id=video.id)
         progress = ProgressReporter(video)
-        try:
-            run_ffmpeg(ffmpeg_command(plan), duration=info.duration, log_path=work / "ffmpeg.log",
-                       on_progress=progress.phase(0, TRANSCODE_SHARE),
-                       cancelled=context.cancelled if context is not None else None)
-        except TranscodeFailed as exc:
-            _fail(video, str(exc))
-        published = publish(plan=plan, storage=storage, prefix=keys.hls_prefix(video),
+        with hls_keys.key_files(work, content_key) as key_info_file:
+            plan = replace(plan, key_info_file=key_info_file)
+            try:
+                run_ffmpeg(ffmpeg_command(plan), duration=info.duration, log_path=work / "ffmpeg.log",
+                           on_progress=progress.phase(0, TRANSCODE_SHARE),
+                           cancelled=context.cancelled if context is not None else None)
+            except TranscodeFailed as exc:
+                _fail(video, str(exc))
+        published = publish(plan=plan, storage=storage, prefix=keys.hls_prefix(video), key_iv=content_key.iv_hex,
                             on_progress=progress.phase(TRANSCODE_SHARE, 99))
     services.mark_ready(video=video, renditions=published.renditions, hls_master_key=published.master_key,
-                        thumbnail_key=published.thumbnail_key)
+                        thumbnail_key=published.thumbnail_key, content_key_sealed=sealed,
+                        content_key_iv=content_key.iv_hex)
     log.info("video %s ready: %s", video.id, ", ".join(r["name"] for r in published.renditions))
 
 

@@ -8,6 +8,11 @@ parallel), and only after all of them the master playlist. A worker killed half 
 leaves no master, so nothing points at a half-stored ladder; the retry stores the same
 keys again. BANDWIDTH and AVERAGE-BANDWIDTH in the master are measured from the
 segments themselves (peak and mean bits per second).
+
+An encrypted plan (plan.key_info_file set) must have given encrypted playlists: each one's
+segments all under one #EXT-X-KEY:METHOD=AES-128 with the placeholder URI and key_iv,
+checked before anything is stored, so segments in the clear are never published for a
+video that is to be protected.
 """
 
 from collections.abc import Callable
@@ -18,7 +23,7 @@ from pathlib import Path
 from django.core.files import File
 from django.core.files.base import ContentFile
 
-from apps.support.video.services.command import PLAYLIST_NAME, POSTER_NAME, TranscodePlan
+from apps.support.video.services.command import KEY_URI_PLACEHOLDER, PLAYLIST_NAME, POSTER_NAME, TranscodePlan
 from apps.support.video.services.ladder import Rendition
 
 MASTER_NAME = "master.m3u8"
@@ -47,11 +52,13 @@ class Published:
     renditions: list[dict]
 
 
-def inspect_outputs(plan: TranscodePlan) -> list[RenditionOutput]:
+def inspect_outputs(plan: TranscodePlan, *, key_iv: str = "") -> list[RenditionOutput]:
     outputs = []
     for rendition in plan.renditions:
         directory = plan.rendition_dir(rendition)
         segments = read_media_playlist(directory / PLAYLIST_NAME)
+        if plan.key_info_file is not None:
+            check_encrypted(directory / PLAYLIST_NAME, key_iv=key_iv)
         sizes = []
         for name, _ in segments:
             path = directory / name
@@ -89,6 +96,17 @@ def read_media_playlist(path: Path) -> list[tuple[str, float]]:
     return segments
 
 
+def check_encrypted(path: Path, *, key_iv: str) -> None:
+    """One AES-128 key tag (placeholder URI, IV 0x<key_iv>) above the first segment, no other."""
+    expected = f'#EXT-X-KEY:METHOD=AES-128,URI="{KEY_URI_PLACEHOLDER}",IV=0x{key_iv}'
+    lines = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    keys = [i for i, line in enumerate(lines) if line.startswith("#EXT-X-KEY:")]
+    first_segment = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+    if len(keys) != 1 or keys[0] > first_segment or lines[keys[0]].lower() != expected.lower():
+        found = [lines[i] for i in keys] or "no #EXT-X-KEY"
+        raise IncompleteOutput(f"{path.parent.name}/{path.name} is not encrypted as planned: {found}")
+
+
 def master_playlist(outputs: list[RenditionOutput], *, frame_rate: float | None) -> str:
     lines = ["#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for out in outputs:
@@ -104,9 +122,10 @@ def master_playlist(outputs: list[RenditionOutput], *, frame_rate: float | None)
     return "\n".join(lines) + "\n"
 
 
-def publish(*, plan: TranscodePlan, storage, prefix: str,
+def publish(*, plan: TranscodePlan, storage, prefix: str, key_iv: str = "",
             on_progress: Callable[[float], None] | None = None) -> Published:
-    outputs = inspect_outputs(plan)
+    """key_iv: the IV (hex) an encrypted plan's playlists must name."""
+    outputs = inspect_outputs(plan, key_iv=key_iv)
     files: list[tuple[str, Path]] = []
     for out in outputs:
         base = f"{prefix}/{out.rendition.name}"

@@ -12,7 +12,14 @@ from apps.domains.lectures import status
 from apps.domains.lectures.models import LectureVideo
 from apps.support.video.services import jobs
 from apps.support.video.services.publish import read_media_playlist
-from apps.support.video.tests.helpers import context_for, lecture, message_for, stored_video
+from apps.support.video.tests.helpers import (
+    content_key,
+    context_for,
+    lecture,
+    message_for,
+    playable_copy,
+    stored_video,
+)
 from tools.testing import media
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +39,10 @@ def master_entries(path):
             for i in range(len(lines)) if lines[i].startswith("#EXT-X-STREAM-INF:")]
 
 
-def check_ladder(media_root, video, expected: dict[str, tuple[int, int]], *, audio: bool, duration: float):
+def check_ladder(media_root, video, expected: dict[str, tuple[int, int]], *, audio: bool, duration: float,
+                 scratch):
     master = media_root / video.hls_master_key
+    assert video.is_protected
     entries = master_entries(master)
     assert [uri for _, uri in entries] == [f"{name}/index.m3u8" for name in expected]
     assert [r["name"] for r in video.renditions] == list(expected)
@@ -46,10 +55,12 @@ def check_ladder(media_root, video, expected: dict[str, tuple[int, int]], *, aud
         assert all(abs(seconds - 2.0) < 0.15 for _, seconds in segments[:-1]), segments
         assert 0 < segments[-1][1] <= 2.15
         assert sum(seconds for _, seconds in segments) == pytest.approx(duration, abs=0.3)
-        # The rendition plays from its playlist end to end, at its size.
-        ok, errors = media.decodes(playlist)
+        # With the video's key (as a playback session serves it), the rendition plays from its
+        # playlist end to end, at its size.
+        playable = playable_copy(playlist, content_key(video), scratch / name)
+        ok, errors = media.decodes(playable)
         assert ok, f"{name}: {errors}"
-        probed = media.probe(playlist)
+        probed = media.probe(playable)
         picture = next(s for s in probed["streams"] if s["codec_type"] == "video")
         assert (picture["width"], picture["height"]) == (width, height)
         assert picture["codec_name"] == "h264"
@@ -69,19 +80,19 @@ def test_a_1080p_source_gets_the_whole_ladder(media_root, tmp_path):
     assert video.status == status.READY and video.progress_percent == 100 and not video.failure_reason
     assert (video.width, video.height) == (1920, 1080) and video.duration_seconds == pytest.approx(3, abs=0.1)
     check_ladder(media_root, video, {"1080p": (1920, 1080), "720p": (1280, 720), "360p": (640, 360)},
-                 audio=True, duration=3)
+                 audio=True, duration=3, scratch=tmp_path / "play")
 
 
 def test_a_small_source_is_never_upscaled(media_root, tmp_path):
     source = media.make_video(tmp_path / "in.mp4", width=854, height=480, seconds=2.5)
     video = transcode(stored_video(lecture(), source))
-    check_ladder(media_root, video, {"360p": (640, 360)}, audio=True, duration=2.5)
+    check_ladder(media_root, video, {"360p": (640, 360)}, audio=True, duration=2.5, scratch=tmp_path / "play")
 
 
 def test_a_tiny_silent_portrait_source_keeps_its_own_size(media_root, tmp_path):
     source = media.make_video(tmp_path / "in.mp4", width=240, height=320, seconds=2, audio=False)
     video = transcode(stored_video(lecture(), source))
-    check_ladder(media_root, video, {"240p": (240, 320)}, audio=False, duration=2)
+    check_ladder(media_root, video, {"240p": (240, 320)}, audio=False, duration=2, scratch=tmp_path / "play")
 
 
 def test_progress_is_written_while_ffmpeg_runs(media_root, tmp_path):

@@ -1,11 +1,11 @@
-"""tools/rules/{oci,pip}/CONFORMANCE.md say exactly what the stand-ins define.
+"""tools/rules/{oci,pip,npm}/CONFORMANCE.md say exactly what the stand-ins define.
 
 Each table row names a symbol, attribute, macro parameter, run-time flag or generated name of
 the real rule set with a status: `same` or `differs` (the code must have it) or `absent` (the
 code must not). Everything public in the code must have a row. The code is read as the
 reference generator reads it (generate_reference.py: the .bzl files parsed, nothing run);
 the push runner's flags from its `case` patterns; the generated requirements.bzl and hub
-aliases from pip_parse.bzl's templates.
+aliases from pip_parse.bzl's templates; an npm_import repository's targets from its BUILD template.
 """
 
 import ast
@@ -101,6 +101,14 @@ def hub_alias_targets() -> set[str]:
     return targets
 
 
+def npm_import_targets() -> set[str]:
+    text = template_string("tools/rules/npm/private/npm_import.bzl", "_BUILD")
+    targets = set(re.findall(r'name = "(\w+)"', text))
+    exported = re.search(r"exports_files\((.*)\)", text).group(1)
+    targets |= set(re.findall(r'"([^"]+)"', exported))
+    return targets | ({"<path>"} if "_FILES" in exported else set())
+
+
 @pytest.fixture(scope="module")
 def oci():
     return RuleSet(ROOT, "oci"), tables(ROOT / "tools/rules/oci/CONFORMANCE.md")
@@ -109,6 +117,11 @@ def oci():
 @pytest.fixture(scope="module")
 def pip():
     return RuleSet(ROOT, "pip"), tables(ROOT / "tools/rules/pip/CONFORMANCE.md")
+
+
+@pytest.fixture(scope="module")
+def npm():
+    return RuleSet(ROOT, "npm"), tables(ROOT / "tools/rules/npm/CONFORMANCE.md")
 
 
 def test_the_oci_table_matches_the_code(oci):
@@ -139,6 +152,16 @@ def test_the_pip_table_matches_the_code(pip):
     problems += check(sections["@pip//:requirements.bzl"], generated_requirements_symbols(), "requirements.bzl")
     problems += check(sections["@pip//<name> aliases"], hub_alias_targets(), "hub aliases")
     assert not problems, "tools/rules/pip/CONFORMANCE.md disagrees with the code:\n" + "\n".join(problems)
+
+
+def test_the_npm_table_matches_the_code(npm):
+    rule_set, sections = npm
+    defs = "tools/rules/npm/defs.bzl"
+    problems = check(sections["Symbols of //tools/rules/npm:defs.bzl (rules_js: npm/repositories.bzl)"],
+                     public_symbols(rule_set, defs), "Symbols")
+    problems += check(sections["npm_import"], attributes(rule_set, defs, "npm_import"), "npm_import")
+    problems += check(sections["@<name> targets"], npm_import_targets(), "targets")
+    assert not problems, "tools/rules/npm/CONFORMANCE.md disagrees with the code:\n" + "\n".join(problems)
 
 
 def test_a_wrong_row_is_caught():
