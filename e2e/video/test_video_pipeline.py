@@ -1,6 +1,6 @@
 """End to end, every piece a real process talking HTTP: upload through the API (gunicorn),
-the message on moto's SQS, `video worker --once`, files on moto's S3, then playback of
-the published HLS over HTTP with ffmpeg."""
+the message on moto's SQS, `video worker --once`, encrypted files on moto's S3, then
+playback of a playback session's HLS over HTTP with ffmpeg."""
 
 import os
 import signal
@@ -27,13 +27,19 @@ def test_upload_transcode_and_play(make_stack, tmp_path):
     assert (video["status"], video["progress_percent"], video["failure_reason"]) == ("ready", 100, ""), video
     assert [(r["name"], r["width"], r["height"]) for r in video["renditions"]] == [("720p", 1280, 720),
                                                                                     ("360p", 640, 360)]
-    master = video["playback_url"]
-    assert master.startswith(stack.sqs.endpoint_url) and master.endswith("/master.m3u8")
-    # Playback needs no API key: media is served by the storage (a CDN in production).
+    assert video["protected"] and video["playback_url"] is None, video
+    stored_master = next(k for k in stack.keys("lectures/") if k.endswith("master.m3u8"))
+    stored = f"{stack.sqs.endpoint_url}/{stack.bucket}/{stored_master}"
+    # The bucket's own playlists are no stream: the segments are encrypted and the key is not there.
+    assert requests.get(stored, timeout=10).text.startswith("#EXTM3U")
+    assert not media.decodes(stored.replace("master.m3u8", "360p/index.m3u8"))[0]
+    # A playback session's master: ffmpeg fetches the playlists and the key from the API and
+    # the segments from the bucket, as a player does.
+    session = http.call("POST", video_url + "playback-sessions/", expect=201, json={"viewer": "s-1"})
+    master = session["master_playlist_url"]
     playlist = requests.get(master, timeout=10)
     assert playlist.status_code == 200 and playlist.text.startswith("#EXTM3U")
     assert "720p/index.m3u8" in playlist.text and "360p/index.m3u8" in playlist.text
-    # ffmpeg plays the ladder over HTTP, as a player would: master, then a rendition's segments.
     ok, errors = media.decodes(master)
     assert ok, errors
     for rendition in ("720p", "360p"):
@@ -72,7 +78,8 @@ def test_a_worker_killed_mid_transcode_publishes_nothing_and_the_retry_finishes(
     video = http.get(video_url).json()
     assert video["status"] == "ready", video
     masters = [k for k in stack.keys("lectures/") if k.endswith("master.m3u8")]
-    assert len(masters) == 1 and video["playback_url"].endswith(masters[0])
-    ok, errors = media.decodes(video["playback_url"])
+    assert len(masters) == 1 and video["protected"]
+    session = http.call("POST", video_url + "playback-sessions/", expect=201, json={"viewer": "s-1"})
+    ok, errors = media.decodes(session["master_playlist_url"])
     assert ok, errors
     assert "taking over" in stack.log("retry")

@@ -16,6 +16,7 @@ Any error chromedriver reports is raised as WebDriverError, with its code and me
 (`no such element: ...`). There is no implicit wait: poll with waiting.wait_until.
 """
 
+import base64
 import json
 import subprocess
 import urllib.error
@@ -110,6 +111,10 @@ class Session(_Node):
     def execute(self, script: str, *args):
         """Runs script as a function body (arguments in `arguments`); returns what it returns."""
         return self._call("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def screenshot(self) -> bytes:
+        """The viewport as a PNG."""
+        return base64.b64decode(self._call("GET", "/screenshot"))
 
     def browser_log(self) -> list[dict]:
         """Console entries ({"level", "message", ...}) since the last call; needs the

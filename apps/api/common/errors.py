@@ -123,7 +123,8 @@ def _answers() -> list[tuple[type | tuple[type, ...], Callable[[Exception], APIE
                                         "live_sessions": [session_data(None, s) for s in e.live_sessions]})),
         (playback.SessionRefused, lambda e: PermissionDenied(str(e))),
         (playback.HeartbeatRejected, lambda e: ValidationError({"detail": str(e)})),
-        (playback.HeartbeatOutOfOrder, lambda e: Conflict(str(e))),
+        (playback.HeartbeatOutOfOrder,
+         lambda e: with_body(Conflict, {"detail": str(e), "last_sequence": e.last_sequence})),
         (NoSuchRendition, lambda e: NotFound(str(e))),
         # The operator's configuration, not the viewer: the key was sealed with a key-encryption
         # key this server does not hold (VIDEO_KEY_ENCRYPTION_KEYS differs from the worker's).

@@ -234,7 +234,8 @@ def test_heartbeats_become_progress(alice, video, client):
     answer = beat(client, session, 1, [[0, 2.5]])
     assert answer.status_code == 200, answer.content
     assert answer.json()["covered_seconds"] == 2.5 and answer.json()["completed"] is False
-    assert beat(client, session, 1, [[2.5, 3]]).status_code == 409  # replayed
+    replayed = beat(client, session, 1, [[2.5, 3]])
+    assert replayed.status_code == 409 and replayed.json()["last_sequence"] == 1
     for body, status in [({"sequence": 2, "ranges": [[3, 1]], "position": 1}, 400),
                          ({"sequence": 2, "ranges": [[0, 9999]], "position": 1}, 400),
                          ({"sequence": 2, "ranges": "all", "position": 1}, 400),

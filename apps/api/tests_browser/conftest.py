@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from apps.api.tests_browser.chromium import headless_chromium
+from tools.testing.chromium import headless_chromium
 from apps.api.tests_browser.swagger_page import SwaggerPage
 from tools.testing.local_platform import LocalPlatform
 

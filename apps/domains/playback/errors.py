@@ -32,4 +32,9 @@ class HeartbeatRejected(PlaybackError):
 
 
 class HeartbeatOutOfOrder(PlaybackError):
-    """A heartbeat whose sequence was already accepted: a repeat or a late one (409)."""
+    """A heartbeat whose sequence was already accepted: a repeat or a late one (409). A
+    player that lost count (a reloaded page) goes on above last_sequence."""
+
+    def __init__(self, message: str, last_sequence: int):
+        super().__init__(message)
+        self.last_sequence = last_sequence

@@ -118,7 +118,7 @@ def record_heartbeat(*, session: PlaybackSession, sequence: int, ranges: list, p
             raise SessionRefused(f"the playback session is {state}; heartbeats are no longer accepted")
         if sequence <= locked.last_sequence:
             raise HeartbeatOutOfOrder(f"heartbeat {sequence} is a repeat or late: heartbeat {locked.last_sequence} "
-                                      "was already accepted; nothing changed")
+                                      "was already accepted; nothing changed", locked.last_sequence)
         # last_seen_at: the session's creation, then each accepted heartbeat.
         since = (now - locked.last_seen_at).total_seconds()
         claimed = watched.length(played)

@@ -1,12 +1,15 @@
-"""Debian's chromium, headless through chromedriver, that can reach 127.0.0.1 and nothing else."""
+"""Debian's chromium, headless through chromedriver, that can reach 127.0.0.1 and nothing else:
+what the browser tests and the demo open pages in.
+
+    with headless_chromium(workdir) as browser:      # a tools.testing.webdriver.Session
+        browser.get(url)
+"""
 
 import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tools.testing.webdriver import ChromeDriver, Session, WebDriverError
 
@@ -28,13 +31,19 @@ OFFLINE_FLAGS = [
     "--no-proxy-server",
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
     "--window-size=1280,1600",
+    # A player page starts playing by itself, as it does after a viewer's click.
+    "--autoplay-policy=no-user-gesture-required",
 ]
+
+
+class ChromiumUnavailable(Exception):
+    """chromium or chromedriver is missing, or chromium would not start."""
 
 
 def require_chromium() -> None:
     missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
     if missing:
-        pytest.fail(f"{' and '.join(missing)} not found: install Debian's chromium and chromium-driver "
+        raise ChromiumUnavailable(f"{' and '.join(missing)} not found: install Debian's chromium and chromium-driver "
                     "(tools/bazel installs them with the other host packages)")
 
 
@@ -59,6 +68,6 @@ def headless_chromium(workdir: Path) -> Iterator[Session]:
             session = chromedriver.new_session(capabilities)
         except WebDriverError as exc:
             tail = chromedriver.log()[-3000:]
-            pytest.fail(f"chromium did not start: {exc}\n--- {chromedriver.log_path} ---\n{tail}")
+            raise ChromiumUnavailable(f"chromium did not start: {exc}\n--- {chromedriver.log_path} ---\n{tail}")
         with session:
             yield session
