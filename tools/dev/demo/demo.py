@@ -62,7 +62,8 @@ def main(argv=None) -> int:
             step.note(", ".join(f"{name} {code}" for name, code in exits.items()))
     report.summary({
         "data (database, media)": str(platform.data_dir),
-        "HLS master playlist": _stored_path(platform, "master.m3u8"),
+        "HLS master playlist (encrypted ladder)": _stored_path(platform, "master.m3u8"),
+        "player screenshot (watermark)": str(root / "player.png") if (root / "player.png").exists() else "(none)",
         "generated inputs": str(root / "inputs"),
         "logs (SMS texts in messaging-worker.log)": str(platform.logs),
     })

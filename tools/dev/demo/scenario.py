@@ -3,9 +3,12 @@ platform in its first hour.
 
     1. the operator creates an academy and its API key
     2. the academy uploads a 20-second lecture video (a direct upload in parts, with the
-       resumable uploader) and waits for HLS renditions
-    3. it grades a phone photo of an answer sheet (OMR) and reads a printed page (OCR)
-    4. the operator tops up its credits; it sends an attendance notice to three parents,
+       resumable uploader) and waits for its HLS renditions, encrypted
+    3. it starts a playback session for a student; headless chromium plays the lecture on
+       the player page (watermark, heartbeats), the academy reads the student's progress,
+       ends the session and the stream's URLs stop working
+    4. it grades a phone photo of an answer sheet (OMR) and reads a printed page (OCR)
+    5. the operator tops up its credits; it sends an attendance notice to three parents,
        then looks at its balance and ledger
 
 Inputs are generated on the spot (ffmpeg's test pattern, a rendered page, a filled and
@@ -22,6 +25,8 @@ from tools.dev.demo.progress import Report, Step
 from tools.dev.upload.upload import UploadError, upload_file
 from tools.testing import media
 from tools.testing.api_client import ApiClient, ApiError
+from tools.testing.chromium import ChromiumUnavailable, headless_chromium
+from tools.testing.player_page import PlayerPage
 from tools.testing.documents import photos, text_images
 
 POLL_SECONDS = 0.5
@@ -31,6 +36,8 @@ JOB_TIMEOUT_SECONDS = 300
 ANSWERS = [3, 1, 4, 1, 5, 2, 2, 3, 5, 4, 1, 2, 3, 4, 5, 1, 2, 3, 4, 5]
 WRONG_ON_PURPOSE = {4: 2, 11: 5}  # question -> the choice marked instead of the right one
 PARENTS = ["010-2345-6789", "010 3456 7890", "+82 10-4567-8901"]
+PLAY_SECONDS = 6
+STUDENT = {"viewer": "2026-0117", "viewer_label": "김민준"}
 
 
 class Scenario:
@@ -49,6 +56,7 @@ class Scenario:
         self.create_academy()
         video_url = self.upload_video()
         self.wait_for_hls(video_url)
+        self.play_lecture(video_url)
         self.grade_answer_sheet()
         self.read_page()
         self.top_up()
@@ -91,9 +99,39 @@ class Scenario:
             ladder = ", ".join(f"{r['name']} {r['width']}x{r['height']} {r['bandwidth'] // 1000} kb/s"
                                for r in video["renditions"])
             step.note(f"{video['duration_seconds']:.1f} s; renditions: {ladder}")
-            step.note(f"master playlist: {video['playback_url']}")
-            self.results["playback"] = video["playback_url"]
+            step.note("encrypted (AES-128): it plays through playback sessions only" if video["protected"]
+                      else "not encrypted")
             self.results["thumbnail"] = video["thumbnail_url"] or ""
+
+    def play_lecture(self, video_url: str) -> None:
+        with self.report.step("Play the lecture for a student (player page, headless chromium)") as step:
+            session = self.academy.call("POST", video_url + "playback-sessions/", expect=201, json=STUDENT)
+            step.note(f"session {session['id']} for {STUDENT['viewer_label']} ({STUDENT['viewer']}), "
+                      f"expires {session['expires_at']}")
+            step.note(f"player {session['player_url']}")
+            screenshot = self.workdir.parent / "player.png"
+            try:
+                with headless_chromium(self.workdir.parent / "chromium") as browser:
+                    page = PlayerPage(browser)
+                    page.open(session["player_url"])
+                    page.play_past(PLAY_SECONDS, timeout=90)
+                    step.progress(60, "playing")
+                    step.note(f"played past {PLAY_SECONDS} s; watermark \"{page.watermark()}\"")
+                    screenshot.write_bytes(page.screenshot())
+                    browser.execute("window.academyPlayer.video.pause();")
+                    page.wait_for_heartbeats(page.state()["sent"] + 1)
+            except ChromiumUnavailable as exc:
+                raise ApiError(str(exc)) from None
+            except AssertionError as exc:  # the page did not play
+                raise ApiError(f"the player did not play: {exc}") from None
+            self.results["player screenshot"] = str(screenshot)
+            for row in self.academy.call("GET", video_url + "progress/")["results"]:
+                step.note(f"progress of {row['viewer_label']}: {row['covered_seconds']:.1f} of "
+                          f"{row['duration_seconds']:.1f} s watched ({row['percent']} %), resumes at "
+                          f"{row['position_seconds']:.1f} s")
+            self.academy.call("DELETE", f"/api/v1/playback-sessions/{session['id']}/", expect=204)
+            copied = self.academy.request("GET", session["master_playlist_url"]).status_code
+            step.note(f"session ended; its master playlist URL now answers {copied}")
 
     def grade_answer_sheet(self) -> None:
         with self.report.step("Grade a phone photo of an answer sheet (AI worker, OMR)") as step:

@@ -32,14 +32,21 @@ def test_the_demo_runs_every_step_and_stops_everything(tmp_path):
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     summary = result.stdout.split("\nSummary\n", 1)[1]
     for step in ("Start the platform", "Create an academy", "Upload a 20-second lecture video", "Transcode to HLS",
+                 "Play the lecture for a student",
                  "Grade a phone photo of an answer sheet", "Read a printed page", "Top up", "Send an attendance notice",
                  "Balance and ledger", "Stop every process"):
         assert re.search(rf"{re.escape(step)}.*\d+\.\ds  ok", summary), (step, summary)
     assert "score 18/20" in result.stdout  # two questions marked wrong on purpose
     assert "renditions: 720p 1280x720" in result.stdout and "360p 640x360" in result.stdout
     assert "balance 940, held 0" in result.stdout  # 1000 topped up, three SMS at 20
-    master = Path(re.search(r"HLS master playlist\s+(\S+)", summary).group(1))
+    master = Path(re.search(r"HLS master playlist \(encrypted ladder\)\s+(\S+)", summary).group(1))
     assert master.read_text().startswith("#EXTM3U")
+    screenshot = Path(re.search(r"player screenshot \(watermark\)\s+(\S+)", summary).group(1))
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 'watermark "김민준 · Daechi Math Academy"' in result.stdout
+    watched = float(re.search(r"progress of 김민준: ([\d.]+) of", result.stdout).group(1))
+    assert watched > 5, result.stdout
+    assert "its master playlist URL now answers 403" in result.stdout
     assert len(re.findall(r"010-?\d{4}-?\d{4}", (out / "logs" / "messaging-worker.log").read_text())) >= 3
     assert no_live_workers(out)
 
