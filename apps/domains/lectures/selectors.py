@@ -31,6 +31,11 @@ def video_of_tenant(*, tenant: Tenant, video_id: uuid.UUID) -> LectureVideo | No
     return LectureVideo.objects.filter(tenant=tenant, pk=video_id).first()
 
 
+def video_of_lecture(*, tenant: Tenant, lecture_id: uuid.UUID, video_id: uuid.UUID) -> LectureVideo | None:
+    """A video of the tenant's lecture in one query (the lecture itself is not loaded)."""
+    return LectureVideo.objects.filter(tenant=tenant, lecture_id=lecture_id, pk=video_id).first()
+
+
 def video_for_job(*, video_id: uuid.UUID, tenant_id: uuid.UUID) -> LectureVideo | None:
     """The video a transcode message names, provided it belongs to the message's tenant."""
     return LectureVideo.objects.filter(pk=video_id, tenant_id=tenant_id).first()

@@ -90,8 +90,8 @@ def session_for_token(token: str, *, now: datetime | None = None) -> PlaybackSes
     return session
 
 
-def tenant_policy(*, tenant: Tenant) -> policy.Policy:
-    return policy.effective(PlaybackPolicy.objects.filter(tenant=tenant).first())
+def tenant_policy(*, tenant_id: uuid.UUID) -> policy.Policy:
+    return policy.effective(PlaybackPolicy.objects.filter(tenant_id=tenant_id).first())
 
 
 def viewer_get(*, tenant: Tenant, external_id: str) -> Viewer | None:

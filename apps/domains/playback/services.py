@@ -65,13 +65,13 @@ def create_session(*, video: LectureVideo, viewer_id: str, viewer_label: str = "
     check_viewer_id(viewer_id)
     ttl = ttl_seconds or settings.PLAYBACK_SESSION_TTL_SECONDS
     with transaction.atomic():
-        viewer, created = Viewer.objects.get_or_create(tenant_id=video.tenant_id, external_id=viewer_id,
-                                                       defaults={"label": viewer_label})
-        viewer = Viewer.objects.select_for_update().get(pk=viewer.pk)
+        # Found and locked in one query (a new row is this transaction's own until it commits).
+        viewer, _ = Viewer.objects.select_for_update().get_or_create(tenant_id=video.tenant_id, external_id=viewer_id,
+                                                                     defaults={"label": viewer_label})
         if viewer_label and viewer.label != viewer_label:
             viewer.label = viewer_label
             viewer.save(update_fields=["label", "updated_at"])
-        rules = selectors.tenant_policy(tenant=video.tenant)
+        rules = selectors.tenant_policy(tenant_id=video.tenant_id)
         live = list(selectors.live_sessions(viewer=viewer, now=now))
         excess = len(live) + 1 - rules.max_sessions_per_viewer
         if excess > 0:
@@ -112,7 +112,9 @@ def record_heartbeat(*, session: PlaybackSession, sequence: int, ranges: list, p
     if not (isinstance(rate, (int, float)) and math.isfinite(rate) and 0 < rate <= MAX_RATE):
         raise HeartbeatRejected(f"rate must be a number above 0 and at most {MAX_RATE:g}")
     with transaction.atomic():
-        locked = PlaybackSession.objects.select_for_update().get(pk=session.pk)
+        locked = (PlaybackSession.objects.select_for_update()
+                  .only("status", "expires_at", "last_seen_at", "last_sequence", "viewer_id", "tenant_id")
+                  .get(pk=session.pk))
         state = selectors.session_state(locked, now=now)
         if state != selectors.LIVE:
             raise SessionRefused(f"the playback session is {state}; heartbeats are no longer accepted")
@@ -126,16 +128,15 @@ def record_heartbeat(*, session: PlaybackSession, sequence: int, ranges: list, p
         if claimed > allowed:
             raise HeartbeatRejected(f"the ranges add up to {claimed:.1f} s of playback, but only {since:.1f} s "
                                     f"passed since the previous heartbeat at rate {rate:g}")
-        progress, _ = WatchProgress.objects.get_or_create(video=video, viewer_id=locked.viewer_id,
-                                                          defaults={"tenant_id": locked.tenant_id})
-        progress = WatchProgress.objects.select_for_update().get(pk=progress.pk)
+        progress, _ = WatchProgress.objects.select_for_update().get_or_create(
+            video=video, viewer_id=locked.viewer_id, defaults={"tenant_id": locked.tenant_id})
         progress.ranges = watched.merge([*progress.ranges, *played])
         progress.covered_seconds = watched.covered(progress.ranges)
         progress.position_seconds = position
-        threshold = selectors.tenant_policy(tenant=locked.tenant).completion_percent
+        threshold = selectors.tenant_policy(tenant_id=locked.tenant_id).completion_percent
         if progress.completed_at is None and _reaches(progress.covered_seconds, video, percent=threshold):
             progress.completed_at = now
-        progress.save()
+        progress.save(update_fields=["ranges", "covered_seconds", "position_seconds", "completed_at", "updated_at"])
         PlaybackSession.objects.filter(pk=locked.pk).update(last_sequence=sequence, last_seen_at=now,
                                                             last_heartbeat_at=now, updated_at=now)
     session.last_sequence, session.last_seen_at, session.last_heartbeat_at = sequence, now, now

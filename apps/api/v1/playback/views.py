@@ -55,9 +55,12 @@ def _viewer_filter(request) -> str | None:
 
 
 def _video(request, lecture_pk, video_pk):
-    lecture = lecture_selectors.lecture_get(tenant=request.tenant, lecture_id=lecture_pk)
-    video = lecture and lecture_selectors.video_get(lecture=lecture, video_id=video_pk)
-    if not video:
+    try:
+        lecture_id, video_id = uuid.UUID(str(lecture_pk)), uuid.UUID(str(video_pk))
+    except ValueError:
+        raise Http404 from None
+    video = lecture_selectors.video_of_lecture(tenant=request.tenant, lecture_id=lecture_id, video_id=video_id)
+    if video is None:
         raise Http404
     return video
 
@@ -174,7 +177,7 @@ class PlaybackPolicyView(APIView):
 
     @swagger_auto_schema(responses={200: PolicySerializer})
     def get(self, request):
-        return Response(policy_data(selectors.tenant_policy(tenant=request.tenant)))
+        return Response(policy_data(selectors.tenant_policy(tenant_id=request.tenant.id)))
 
     @swagger_auto_schema(request_body=PolicySerializer, responses={200: PolicySerializer})
     def put(self, request):
