@@ -67,8 +67,8 @@ def beat(client, session, sequence, ranges, position=None, **extra):
 
 def let_time_pass(session, seconds):
     """The session's clock moved back, as if `seconds` had passed since its last sign."""
-    PlaybackSession.objects.filter(pk=session["id"]).update(
-        last_seen_at=timezone.now() - timedelta(seconds=seconds), created_at=timezone.now() - timedelta(seconds=seconds))
+    then = timezone.now() - timedelta(seconds=seconds)
+    PlaybackSession.objects.filter(pk=session["id"]).update(last_seen_at=then, created_at=then)
 
 
 def test_a_session_plays_the_encrypted_ladder(alice, video, client, media_root, tmp_path):

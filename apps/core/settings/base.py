@@ -2,7 +2,8 @@
 
 Everything a deployment changes comes from the environment:
   DJANGO_SECRET_KEY  signing key; the API server refuses to start without it unless
-                     DJANGO_DEBUG=1 (workers sign nothing, so they do not need one)
+                     DJANGO_DEBUG=1 (workers sign nothing; the video worker needs it, or
+                     VIDEO_KEY_ENCRYPTION_KEYS, to seal content keys the API can open)
   DJANGO_DEBUG       "1" for development
   DATABASE_URL       postgres://... or sqlite:///...; default: an SQLite file in ACADEMY_DATA_DIR
   ACADEMY_DATA_DIR   where embedded defaults keep files (default: ./var)

@@ -6,7 +6,7 @@ Every value comes from the environment.
                                   tokens live (rotation: move the old key here, set a new one)
   PLAYBACK_SESSION_TTL_SECONDS    a session's life when the request names none (default 14400)
   PLAYBACK_SESSION_MAX_TTL_SECONDS  the longest a request may ask for (default 86400)
-  PLAYBACK_HEARTBEAT_SECONDS      how often the player sends a heartbeat (default 5)
+  PLAYBACK_HEARTBEAT_SECONDS      how often the player sends a heartbeat (default 10)
   PLAYBACK_LIVE_TIMEOUT_SECONDS   a session whose player has sent nothing for this long is
                                   no longer live: it stops counting against the viewer's
                                   limit and can no longer fetch playlists or keys (default 60)
@@ -41,7 +41,7 @@ PLAYBACK_SIGNING_KEY_FALLBACKS = [k.strip() for k in os.environ.get("PLAYBACK_SI
                                   if k.strip()]
 PLAYBACK_SESSION_TTL_SECONDS = _int("PLAYBACK_SESSION_TTL_SECONDS", 4 * 3600, low=60, high=7 * 86400)
 PLAYBACK_SESSION_MAX_TTL_SECONDS = _int("PLAYBACK_SESSION_MAX_TTL_SECONDS", 86400, low=60, high=7 * 86400)
-PLAYBACK_HEARTBEAT_SECONDS = _int("PLAYBACK_HEARTBEAT_SECONDS", 5, low=1, high=300)
+PLAYBACK_HEARTBEAT_SECONDS = _int("PLAYBACK_HEARTBEAT_SECONDS", 10, low=1, high=300)
 PLAYBACK_LIVE_TIMEOUT_SECONDS = _int("PLAYBACK_LIVE_TIMEOUT_SECONDS", 60, low=5, high=86400)
 PLAYBACK_MAX_SESSIONS_PER_VIEWER = _int("PLAYBACK_MAX_SESSIONS_PER_VIEWER", 2, low=1, high=100)
 PLAYBACK_ON_LIMIT = os.environ.get("PLAYBACK_ON_LIMIT", "").strip() or "refuse"

@@ -53,15 +53,23 @@ class Connection:
             self.http = http.client.HTTPConnection(self.target.hostname, self.target.port, timeout=30)
         data = json.dumps(body).encode() if body is not None else None
         all_headers = {**({"Content-Type": "application/json"} if data else {}), **(headers or {})}
-        try:
-            self.http.request(method, path, body=data, headers=all_headers)
-            response = self.http.getresponse()
-            content = response.read()
-            return response.status, content
-        except (OSError, http.client.HTTPException):
-            self.http.close()
-            self.http = None
-            return 0, b""
+        for attempt in (1, 2):
+            try:
+                self.http.request(method, path, body=data, headers=all_headers)
+                response = self.http.getresponse()
+                return response.status, response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # The server closed a keep-alive connection that sat idle (gunicorn's --keep-alive):
+                # nothing was processed, so the request goes again on a new one, as browsers do.
+                self.http.close()
+                self.http = http.client.HTTPConnection(self.target.hostname, self.target.port, timeout=30)
+                if attempt == 2:
+                    break
+            except (OSError, http.client.HTTPException):
+                break
+        self.http.close()
+        self.http = None
+        return 0, b""
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -74,6 +82,7 @@ def class_start(api_url: str, key: str, video_path: str, rendition: str, args) -
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     sessions: list[dict] = []
+    samples: list[str] = []
     lock = threading.Lock()
     arrivals: queue.Queue = queue.Queue()
     start = time.perf_counter() + 0.5
@@ -99,6 +108,9 @@ def class_start(api_url: str, key: str, video_path: str, rendition: str, args) -
             timings["session"] = time.perf_counter() - began
             if status != 201:
                 failed.append("session")
+                with lock:
+                    if len(samples) < 3:
+                        samples.append(f"{status} {body[:300]!r}")
             else:
                 session = json.loads(body)
                 master = viewer_path(session["master_playlist_url"])
@@ -124,39 +136,33 @@ def class_start(api_url: str, key: str, video_path: str, rendition: str, args) -
     for thread in threads:
         thread.join()
     took = time.perf_counter() - start
-    return {"latencies": latencies, "errors": errors}, sessions, took
+    return {"latencies": latencies, "errors": errors, "samples": samples}, sessions, took
 
 
-def heartbeats(api_url: str, sessions: list[dict], args) -> dict:
-    """`--heartbeats` heartbeats over the live sessions, each session's in order, as fast as answered."""
-    per_connection = [sessions[i::args.connections] for i in range(args.connections)]
-    count = [args.heartbeats]
+def closed_loop(api_url: str, connections: int, requests: int, send) -> dict:
+    """`requests` calls of send(connection, worker_index, n) over `connections` connections,
+    each as soon as the previous answered; latencies and errors (send answers the status)."""
+    count = [requests]
     lock = threading.Lock()
     latencies: list[float] = []
     errors = [0]
 
-    def worker(mine: list[dict]) -> None:
+    def worker(index: int) -> None:
         connection = Connection(api_url)
-        sequence = defaultdict(int)
-        index = 0
-        while mine:
+        n = 0
+        while True:
             with lock:
                 if count[0] == 0:
                     return
                 count[0] -= 1
-            session = mine[index % len(mine)]
-            index += 1
-            sequence[session["id"]] += 1
-            n = sequence[session["id"]]
-            path = urlsplit(session["master_playlist_url"]).path.replace("master.m3u8", "heartbeats")
             began = time.perf_counter()
-            status, _ = connection.call("POST", path, {"sequence": n, "ranges": [[(n - 1) * 0.5, n * 0.5]],
-                                                       "position": n * 0.5, "rate": 1.0})
+            ok = send(connection, index, n)
+            n += 1
             with lock:
                 latencies.append((time.perf_counter() - began) * 1000)
-                errors[0] += status != 200
+                errors[0] += not ok
 
-    threads = [threading.Thread(target=worker, args=(mine,)) for mine in per_connection]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -167,32 +173,29 @@ def heartbeats(api_url: str, sessions: list[dict], args) -> dict:
             "errors": errors[0], "count": len(latencies)}
 
 
+def heartbeats(api_url: str, sessions: list[dict], args) -> dict:
+    """Heartbeats over the live sessions, each session's in order (every connection its own
+    sessions), half a second of playback each."""
+    mine = [sessions[i::args.connections] for i in range(args.connections)]
+
+    def send(connection: Connection, index: int, n: int) -> bool:
+        own = mine[index]
+        session = own[n % len(own)]
+        beat = n // len(own) + 1  # this session's sequence number
+        path = urlsplit(session["master_playlist_url"]).path.replace("master.m3u8", "heartbeats")
+        status, _ = connection.call("POST", path, {"sequence": beat, "ranges": [[(beat - 1) * 0.5, beat * 0.5]],
+                                                   "position": beat * 0.5, "rate": 1.0})
+        return status == 200
+
+    return closed_loop(api_url, min(args.connections, len(sessions)), args.heartbeats, send)
+
+
 def baseline(api_url: str, key: str, args, requests: int = 2000) -> dict:
     """Keyed GET /api/v1/tenant/ (one query) over the same connections: the API's floor here."""
-    count = [requests]
-    lock = threading.Lock()
-    latencies: list[float] = []
+    def send(connection: Connection, index: int, n: int) -> bool:
+        return connection.call("GET", "/api/v1/tenant/", headers={"Authorization": f"Api-Key {key}"})[0] == 200
 
-    def worker() -> None:
-        connection = Connection(api_url)
-        while True:
-            with lock:
-                if count[0] == 0:
-                    return
-                count[0] -= 1
-            began = time.perf_counter()
-            connection.call("GET", "/api/v1/tenant/", headers={"Authorization": f"Api-Key {key}"})
-            with lock:
-                latencies.append((time.perf_counter() - began) * 1000)
-
-    threads = [threading.Thread(target=worker) for _ in range(args.connections)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    return {"rate": len(latencies) / elapsed, "p50": statistics.median(latencies), "p99": percentile(latencies, 0.99)}
+    return closed_loop(api_url, args.connections, requests, send)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{kind:<10} {len(values):>6} {statistics.median(values):>8.1f} {percentile(values, 0.99):>8.1f} "
               f"{start['errors'][kind]:>6}")
     total_errors = sum(start["errors"].values())
+    for sample in start["samples"]:
+        print(f"  refused session: {sample}")
     print(f"{'all':<10} {len(everything):>6} {statistics.median(everything):>8.1f} "
           f"{percentile(everything, 0.99):>8.1f} {total_errors:>6}")
     print(f"the class started in {took:.1f} s ({len(everything) / took:.0f} requests/s); goal: p99 <= 200 ms, "

@@ -26,8 +26,8 @@ from tools.dev.upload.upload import UploadError, upload_file
 from tools.testing import media
 from tools.testing.api_client import ApiClient, ApiError
 from tools.testing.chromium import ChromiumUnavailable, headless_chromium
-from tools.testing.player_page import PlayerPage
 from tools.testing.documents import photos, text_images
+from tools.testing.player_page import PlayerPage
 
 POLL_SECONDS = 0.5
 UPLOAD_PART_BYTES = 5 * 2**20  # S3's smallest: even the demo's short video comes in parts

@@ -112,6 +112,10 @@ def test_runtime_dependency_check(rootfs):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# As deployed: the video worker gets the key-encryption key the API holds too.
+DEPLOYED_KEYS = {"VIDEO_KEY_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}
+
+
 def test_entry_point_checks_its_configuration(rootfs):
     root, config = rootfs
     if KIND == "api":
@@ -125,6 +129,10 @@ def test_entry_point_checks_its_configuration(rootfs):
         missing = run_in_image(root, config, ["--check"], env)
         assert missing.returncode == 1, missing.stdout + missing.stderr
         migrate_and_create_queues(root, config, sqs, env)
+        if REPOSITORY.endswith("worker-video"):
+            unkeyed = run_in_image(root, config, ["--check"], env)
+            assert unkeyed.returncode == 1 and "VIDEO_KEY_ENCRYPTION_KEYS" in unkeyed.stdout + unkeyed.stderr
+            env = {**env, **DEPLOYED_KEYS}
         ok = run_in_image(root, config, ["--check"], env)
         assert ok.returncode == 0, ok.stdout + ok.stderr
     finally:
@@ -240,7 +248,7 @@ def test_the_video_image_transcodes_a_lecture(rootfs):
     give_to_image_user(root.parent / "data" / "clip.mp4", config)
     server, sqs = start_sqs_server()
     try:
-        env = {**sqs.env(), "ACADEMY_DATA_DIR": "/data"}
+        env = {**sqs.env(), "ACADEMY_DATA_DIR": "/data", **DEPLOYED_KEYS}
         migrate_and_create_queues(root, config, sqs, env)
         submitted = run_in_image(root, config, ["-c", SUBMIT_VIDEO, "/data/clip.mp4"], env, entrypoint=python)
         assert submitted.returncode == 0, submitted.stdout + submitted.stderr
