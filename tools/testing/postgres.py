@@ -28,6 +28,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from tools.testing.waiting import free_port
 
 
@@ -131,6 +132,23 @@ class PostgresServer:
         except OSError:
             return "<no log>"
 
+
+def start_for_program(workdir: Path) -> PostgresServer:
+    """A started server with its data under workdir, for a program (a benchmark, the dev
+    platform) rather than a test; the caller stops it. RuntimeError when the binaries are
+    not found or the server does not start."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None or not (bin_dir / "pg_ctl").exists():
+        raise RuntimeError("PostgreSQL's server programs (initdb, pg_ctl) were not found: "
+                           "tools/bazel installs them, or set POSTGRES_BIN")
+    os.chmod(workdir, 0o755)  # the server's user (under root) reaches its data directory through it
+    (workdir / "pg-base").mkdir()
+    server = PostgresServer(workdir / "pg-base", bin_dir)
+    try:
+        return server.start()
+    except Exception:
+        server.stop()
+        raise
 
 
 @pytest.fixture(scope="session")

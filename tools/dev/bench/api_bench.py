@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tools.testing import postgres
 from tools.testing.local_platform import LocalPlatform, PlatformError
-from tools.testing.postgres import PostgresServer, find_bin_dir
 
 SETTINGS = (("conn_max_age=0", "?conn_max_age=0"), ("kept (default 60 s)", ""))
 
@@ -119,14 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     args = parser.parse_args(argv)
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        sys.exit("api bench: PostgreSQL's server programs were not found (set POSTGRES_BIN)")
     workdir = Path(tempfile.mkdtemp(prefix="api-bench-"))
-    os.chmod(workdir, 0o755)  # the PostgreSQL server's user reaches its data directory through it
-    (workdir / "pg-base").mkdir()
-    server = PostgresServer(workdir / "pg-base", bin_dir)
-    server.start()
+    try:
+        server = postgres.start_for_program(workdir)
+    except RuntimeError as exc:
+        sys.exit(f"api bench: {exc}")
     try:
         results = measure(workdir, server.create_database("bench"), args)
     except PlatformError as exc:

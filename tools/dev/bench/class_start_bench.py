@@ -34,9 +34,8 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tools.testing import media
+from tools.testing import media, postgres
 from tools.testing.local_platform import VIDEO_WORKER, LocalPlatform, PlatformError
-from tools.testing.postgres import PostgresServer, find_bin_dir
 
 KINDS = ("session", "master", "media", "key")
 
@@ -207,14 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     args = parser.parse_args(argv)
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        sys.exit("class start bench: PostgreSQL's server programs were not found (set POSTGRES_BIN)")
     workdir = Path(tempfile.mkdtemp(prefix="class-start-bench-"))
-    os.chmod(workdir, 0o755)  # the PostgreSQL server's user reaches its data directory through it
-    (workdir / "pg-base").mkdir()
-    server = PostgresServer(workdir / "pg-base", bin_dir)
-    server.start()
+    try:
+        server = postgres.start_for_program(workdir)
+    except RuntimeError as exc:
+        sys.exit(f"class start bench: {exc}")
     # The live timeout covers the whole run, the heartbeat phase included.
     local = LocalPlatform(workdir / "platform", database_url=server.create_database("bench"),
                           env={"PLAYBACK_LIVE_TIMEOUT_SECONDS": "600", "VIDEO_X264_PRESET": "ultrafast"})

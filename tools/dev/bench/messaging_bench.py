@@ -30,20 +30,18 @@ import time
 from pathlib import Path
 
 from apps.shared.contracts import SendMessagesMessage
+from tools.testing import postgres
 from tools.testing.fake_solapi import FakeSolapi
 from tools.testing.local_platform import MESSAGING_WORKER, LocalPlatform, PlatformError
-from tools.testing.postgres import PostgresServer, find_bin_dir
 
 
 class Bench:
     def __init__(self, args, workdir: Path):
         self.args, self.workdir = args, workdir
-        bin_dir = find_bin_dir()
-        if bin_dir is None:
-            sys.exit("PostgreSQL binaries not found (set POSTGRES_BIN)")
-        (workdir / "pg-base").mkdir()
-        self.pg = PostgresServer(workdir / "pg-base", bin_dir)
-        self.pg.start()
+        try:
+            self.pg = postgres.start_for_program(workdir)
+        except RuntimeError as exc:
+            sys.exit(f"messaging bench: {exc}")
         self._sql("ALTER SYSTEM SET log_statement = 'all'")
         self._sql("ALTER SYSTEM SET log_line_prefix = '[%a] '")
         self._sql("SELECT pg_reload_conf()")
@@ -151,7 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="messaging-bench-"))
-    os.chmod(workdir, 0o755)  # the PostgreSQL server's user reaches its data directory through it
     bench = Bench(args, workdir)
     try:
         academy_key = bench.platform.api_key("bench", name="Bench")

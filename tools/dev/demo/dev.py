@@ -38,13 +38,12 @@ def parse_args(argv):
 
 
 def postgres_url(stack: ExitStack) -> str:
-    from tools.testing.postgres import PostgresServer, find_bin_dir
+    from tools.testing import postgres
 
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        raise PlatformError("--db postgres needs PostgreSQL's server programs (initdb, pg_ctl); "
-                            "tools/bazel installs them")
-    server = PostgresServer(Path(tempfile.mkdtemp(prefix="academy-dev-pg-")), bin_dir).start()
+    try:
+        server = postgres.start_for_program(Path(tempfile.mkdtemp(prefix="academy-dev-pg-")))
+    except RuntimeError as exc:
+        raise PlatformError(f"--db postgres: {exc}") from None
     stack.callback(server.stop)
     return server.create_database("academy")
 
