@@ -23,7 +23,8 @@ DATA_DIR = Path(os.environ.get("ACADEMY_DATA_DIR", "var")).resolve()
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 # The "django-insecure-" prefix makes `manage check --deploy` flag the fallback.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-development-key"
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-key"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 

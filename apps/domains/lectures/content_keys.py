@@ -92,6 +92,16 @@ def fingerprint(kek: bytes) -> bytes:
     return hashlib.sha256(kek).digest()[:FINGERPRINT_BYTES]
 
 
+def sealing_problem() -> str | None:
+    """Why keys sealed here would not open on the API, or None: outside DEBUG, with no
+    VIDEO_KEY_ENCRYPTION_KEYS, the one KEK would come from the development SECRET_KEY,
+    which a deployed API does not hold."""
+    if settings.DEBUG or settings.VIDEO_KEY_ENCRYPTION_KEYS or settings.SECRET_KEY != settings.DEVELOPMENT_SECRET_KEY:
+        return None
+    return ("set VIDEO_KEY_ENCRYPTION_KEYS to the API's value (or DJANGO_SECRET_KEY to the API's, from which "
+            "it is derived): the keys this worker seals must open on the API")
+
+
 def _key_encryption_keys() -> list[bytes]:
     # Read at each call, not at import: tests and a reloaded configuration see their own.
     return list(settings.VIDEO_KEY_ENCRYPTION_KEYS) or [_derived_from_secret_key()]

@@ -1,6 +1,5 @@
 """The video worker: transcodes uploaded lectures to HLS with ffmpeg."""
 
-import os
 import sys
 
 from apps.support.video.services.queue import VideoSQSQueue
@@ -15,15 +14,10 @@ def load_handler():
 
 
 def check_key_encryption() -> str | None:
-    """The worker seals every video's key; the API must be able to open it. Without
-    VIDEO_KEY_ENCRYPTION_KEYS the key-encryption key is derived from DJANGO_SECRET_KEY, and a
-    worker with neither would seal with the development fallback, which the API does not hold."""
-    if os.environ.get("VIDEO_KEY_ENCRYPTION_KEYS") or os.environ.get("DJANGO_SECRET_KEY"):
-        return None
-    if os.environ.get("DJANGO_DEBUG") == "1":
-        return None
-    return ("set VIDEO_KEY_ENCRYPTION_KEYS to the API's value (or DJANGO_SECRET_KEY to the API's, from which "
-            "it is derived): the keys this worker seals must open on the API")
+    """The worker seals every video's key; the API must be able to open it."""
+    from apps.domains.lectures import content_keys
+
+    return content_keys.sealing_problem()
 
 
 def main(argv: list[str] | None = None) -> int:

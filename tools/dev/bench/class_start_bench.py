@@ -60,10 +60,10 @@ class Connection:
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 # The server closed a keep-alive connection that sat idle (gunicorn's --keep-alive):
                 # nothing was processed, so the request goes again on a new one, as browsers do.
-                self.http.close()
-                self.http = http.client.HTTPConnection(self.target.hostname, self.target.port, timeout=30)
                 if attempt == 2:
                     break
+                self.http.close()
+                self.http = http.client.HTTPConnection(self.target.hostname, self.target.port, timeout=30)
             except (OSError, http.client.HTTPException):
                 break
         self.http.close()

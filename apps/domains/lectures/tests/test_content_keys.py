@@ -118,3 +118,15 @@ def test_ready_stores_the_sealed_key_and_iv_with_the_status():
     video.refresh_from_db()
     assert video.status == "ready" and video.is_protected and video.content_key_iv == content_key.iv_hex
     assert unseal(video.content_key_sealed, video_id=video.id) == content_key.key
+
+
+def test_sealing_needs_a_kek_the_api_holds_outside_debug(settings):
+    settings.DEBUG, settings.VIDEO_KEY_ENCRYPTION_KEYS = False, []
+    settings.SECRET_KEY = settings.DEVELOPMENT_SECRET_KEY
+    assert "set VIDEO_KEY_ENCRYPTION_KEYS" in content_keys.sealing_problem()
+    settings.SECRET_KEY = "the API's secret"
+    assert content_keys.sealing_problem() is None
+    settings.SECRET_KEY, settings.VIDEO_KEY_ENCRYPTION_KEYS = settings.DEVELOPMENT_SECRET_KEY, [NEW]
+    assert content_keys.sealing_problem() is None
+    settings.VIDEO_KEY_ENCRYPTION_KEYS, settings.DEBUG = [], True
+    assert content_keys.sealing_problem() is None
